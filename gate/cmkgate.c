@@ -1,0 +1,72 @@
+/*
+ * cmkgate: the command for operators, approvers and administrators.
+ *
+ * Each subcommand is an entry in the table below; a command that is not in
+ * the table does not exist yet, and `cmkgate --help` lists only what does.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+
+#define EXIT_USAGE 2
+
+struct command {
+	const char	*name;
+	const char	*summary;
+	int		(*run)(int argc, char **argv);
+};
+
+/* Subcommands arrive with the issues that build them. */
+static const struct command commands[] = {
+	{ NULL, NULL, NULL }
+};
+
+static void
+usage(FILE *f)
+{
+	const struct command *c;
+
+	fprintf(f,
+	    "usage: cmkgate [--help] [--version] COMMAND [ARGS...]\n"
+	    "\n"
+	    "cmkgate gates key-changing operations on Managed Service for\n"
+	    "Apache Flink applications behind checks and approvals.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -h, --help     show this help and exit\n"
+	    "  -V, --version  print the version and exit\n");
+	if (commands[0].name == NULL)
+		fprintf(f, "\nNo commands are built into this version yet.\n");
+	else
+		fprintf(f, "\nCommands:\n");
+	for (c = commands; c->name != NULL; c++)
+		fprintf(f, "  %-14s %s\n", c->name, c->summary);
+	fprintf(f, "\nSee cmkgate(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("cmkgate %s\n", CMKGATE_VERSION);
+		return 0;
+	}
+	for (c = commands; c->name != NULL; c++) {
+		if (strcmp(argv[1], c->name) == 0)
+			return c->run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "cmkgate: unknown command or option '%s'; "
+	    "run 'cmkgate --help' for the list\n", argv[1]);
+	return EXIT_USAGE;
+}

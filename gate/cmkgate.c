@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "config.h"
 
 #define EXIT_USAGE 2
@@ -17,8 +18,8 @@ struct command {
 	int		(*run)(int argc, char **argv);
 };
 
-/* Subcommands arrive with the issues that build them. */
 static const struct command commands[] = {
+	{ "policy", "evaluate IAM policy queries (policy eval)", cmd_policy },
 	{ NULL, NULL, NULL }
 };
 

@@ -1,0 +1,10 @@
+/* The cmkgate subcommands; each takes argv with argv[0] = its own name. */
+#ifndef CMKGATE_COMMANDS_H
+#define CMKGATE_COMMANDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+int cmd_policy(int argc, char **argv);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * Strict JSON input through json-c.
+ *
+ * cg_json_parse() accepts exactly one JSON value in the given bytes: a
+ * depth limit, json-c's strict mode, no NUL bytes, nothing but whitespace
+ * after the value.  Anything else fails with CG_ERR_PARSE (or
+ * CG_ERR_LIMIT for size/depth) and a message in ret_why when given.
+ */
+#ifndef CMKGATE_CG_JSON_H
+#define CMKGATE_CG_JSON_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#define CG_JSON_DEPTH_MAX 32
+
+/* On success *ret_obj is a new reference the caller puts. */
+int cg_json_parse(const char *data, size_t len, size_t max_len,
+    struct json_object **ret_obj, const char **ret_why);
+
+/* The JSON type name for messages ("object", "array", "string", ...). */
+const char *cg_json_type_name(const struct json_object *obj);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * Compiled match patterns for policy elements: action and resource globs,
+ * condition values, with policy variables.
+ *
+ * A pattern is compiled once from policy text into atoms (a literal byte,
+ * `*`, `?`, or a variable reference) and matched many times.  A variable
+ * `${key}` / `${key, 'default'}` is looked up at match time and its value
+ * is always literal: a `*` inside a variable's value is not a wildcard.
+ * `${*}`, `${?}` and `${$}` are the literal characters.
+ */
+#ifndef CMKGATE_PATTERN_H
+#define CMKGATE_PATTERN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct context;
+
+enum {
+	PATTERN_GLOB	= 1 << 0,	/* `*` and `?` are wildcards */
+	PATTERN_VARS	= 1 << 1,	/* `${...}` are policy variables */
+	PATTERN_ICASE	= 1 << 2,	/* ASCII case-insensitive */
+};
+
+struct pattern_var {
+	char		*key;		/* lower-cased context key */
+	char		*def;		/* default value, or NULL */
+};
+
+struct pattern {
+	uint16_t		*atoms;
+	size_t			 natoms;
+	struct pattern_var	*vars;
+	size_t			 nvars;
+	unsigned		 flags;
+	bool			 literal;	/* only literal atoms */
+	bool			 star_only;	/* exactly "*" with PATTERN_GLOB */
+	char			*text;		/* literal patterns: the text (folded if ICASE) */
+	size_t			 len;
+	uint64_t		 hash;		/* literal patterns: cg_hash of text */
+};
+
+/* Compiles src (len bytes) into *pat.  CG_ERR_LIMIT for over-long input. */
+int pattern_compile(struct pattern *pat, const char *src, size_t len, unsigned flags);
+void pattern_clear(struct pattern *pat);
+
+/*
+ * Whole-string match of s against pat.  Variables are resolved in ctx
+ * (which may be NULL: every variable is then missing).  A variable that is
+ * missing and has no default makes the match fail.
+ */
+bool pattern_match(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx);
+
+/*
+ * ARN match: the first five `:`-separated fields are matched one by one
+ * (a wildcard cannot cross a `:` there); the sixth, the resource, takes
+ * the rest.  An "arn:" pattern with fewer than six fields matches as if
+ * padded with ":*" fields ("arn:aws:kms:*" is "arn:aws:kms:*:*:*").  A
+ * subject with fewer than six fields, or a pattern not starting "arn:",
+ * is matched as a whole string.
+ */
+bool pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx);
+
+/* FNV-1a over len bytes, ASCII-folded when icase. */
+uint64_t cg_hash(const char *s, size_t len, bool icase);
+
+static inline char
+cg_ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+#endif

@@ -1,8 +1,95 @@
+#include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cg_err.h"
 #include "cg_json.h"
 #include "cg_macros.h"
+
+/* Members of every object in the tree (depth is bounded by the tokener). */
+static size_t
+count_members(struct json_object *o)
+{
+	struct json_object_iterator it, end;
+	size_t n = 0, i;
+
+	switch (json_object_get_type(o)) {
+	case json_type_object:
+		it = json_object_iter_begin(o);
+		end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			n += 1 + count_members(json_object_iter_peek_value(&it));
+		break;
+	case json_type_array:
+		for (i = 0; i < json_object_array_length(o); i++)
+			n += count_members(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
+	return n;
+}
+
+/*
+ * In valid JSON every ':' outside a string separates one object member
+ * from its value.  json-c keeps only the last of duplicate keys, so fewer
+ * members in the tree than colons in the text means a key was repeated --
+ * also when the repeats are spelled differently ("a" and "\u0061").
+ */
+static size_t
+count_colons(const char *data, size_t len)
+{
+	size_t i, n = 0;
+	bool in_string = false;
+
+	for (i = 0; i < len; i++) {
+		if (in_string) {
+			if ((unsigned char)data[i] < 0x20)
+				return SIZE_MAX;	/* raw control character */
+			if (data[i] == '\\')
+				i++;
+			else if (data[i] == '"')
+				in_string = false;
+		} else if (data[i] == '"') {
+			in_string = true;
+		} else if (data[i] == ':') {
+			n++;
+		} else if (data[i] == '.' && (i + 1 >= len || data[i + 1] < '0' ||
+		    data[i + 1] > '9')) {
+			return SIZE_MAX;	/* "1." */
+		} else if (strchr(" \t\r\n{}[],-+.0123456789eEtrufalsn", data[i]) == NULL) {
+			return SIZE_MAX;	/* 'quotes', comments, NaN, Infinity */
+		}
+	}
+	return n;
+}
+
+/* json-c reads "nan" and "infinity"; JSON has no such numbers. */
+static bool
+all_finite(struct json_object *o)
+{
+	struct json_object_iterator it, end;
+	size_t i;
+
+	switch (json_object_get_type(o)) {
+	case json_type_double:
+		return isfinite(json_object_get_double(o));
+	case json_type_object:
+		it = json_object_iter_begin(o);
+		end = json_object_iter_end(o);
+		for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			if (!all_finite(json_object_iter_peek_value(&it)))
+				return false;
+		return true;
+	case json_type_array:
+		for (i = 0; i < json_object_array_length(o); i++)
+			if (!all_finite(json_object_array_get_idx(o, i)))
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
 
 int
 cg_json_parse(const char *data, size_t len, size_t max_len,
@@ -11,7 +98,7 @@ cg_json_parse(const char *data, size_t len, size_t max_len,
 	struct json_tokener *tok = NULL;
 	struct json_object *obj = NULL;
 	const char *why = "invalid JSON";
-	size_t end;
+	size_t end, colons;
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE(data != NULL || len == 0, CG_ERR_INVALID_ARG);
@@ -51,6 +138,17 @@ cg_json_parse(const char *data, size_t len, size_t max_len,
 			r = CG_ERR_TRAILING;
 			goto out;
 		}
+	}
+	colons = count_colons(data, len);
+	if (colons == SIZE_MAX || !all_finite(obj)) {
+		why = "not strict JSON (quotes, comments, NaN, control characters)";
+		r = CG_ERR_PARSE;
+		goto out;
+	}
+	if (colons != count_members(obj)) {
+		why = "duplicate key in a JSON object";
+		r = CG_ERR_PARSE;
+		goto out;
 	}
 	*ret_obj = obj;
 	obj = NULL;

@@ -2,8 +2,8 @@
  * Strict JSON input through json-c.
  *
  * cg_json_parse() accepts exactly one JSON value in the given bytes: a
- * depth limit, json-c's strict mode, no NUL bytes, nothing but whitespace
- * after the value.  Anything else fails with CG_ERR_PARSE (or
+ * depth limit, json-c's strict mode, no NUL bytes, no key twice in one
+ * object, nothing but whitespace after the value.  Anything else fails with CG_ERR_PARSE (or
  * CG_ERR_LIMIT for size/depth) and a message in ret_why when given.
  */
 #ifndef CMKGATE_CG_JSON_H

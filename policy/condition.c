@@ -415,16 +415,6 @@ compare(enum cond_cmp cmp, double ctxv, double polv)
 	return false;
 }
 
-static size_t
-count_colons(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		n += s[i] == ':';
-	return n;
-}
-
 /* Does the context value s match the policy value v (positive sense)? */
 static bool
 value_match(const struct condition *c, const struct cond_value *v, const char *s,
@@ -440,7 +430,7 @@ value_match(const struct condition *c, const struct cond_value *v, const char *s
 	case COND_STRING:
 		return pattern_match(&v->pat, s, len, ctx);
 	case COND_ARN:
-		return count_colons(s, len) >= 5 && pattern_match_arn(&v->pat, s, len, ctx);
+		return pattern_match_arn_fields(&v->pat, s, len, ctx);
 	case COND_NUMERIC:
 		return cond_parse_number(s, len, &d) == 0 && compare(c->op->cmp, d, v->num);
 	case COND_DATE:

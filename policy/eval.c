@@ -20,11 +20,13 @@ struct prepared {
 	char			 action[ACTION_MAX];	/* lower-cased */
 	size_t			 action_len;
 	uint64_t		 action_hash;
+	uint64_t		 service_bit;
 	const char		*resource;
 	size_t			 resource_len;
 	char			 resource_account[ARN_ACCOUNT_LEN + 1];
 	bool			 kms_key;
 	bool			 cross_account;
+	bool			 has_boundary;
 	const struct context	*ctx;
 };
 
@@ -71,13 +73,16 @@ principal_matches(const struct statement *st, const struct prepared *rq)
 	enum grant_kind best = GRANT_NONE, k;
 	size_t i;
 
-	for (i = 0; i < st->nprincipals; i++) {
+	if (st->not_principal && st->deny && rq->has_boundary)
+		return GRANT_DIRECT;	/* AWS: such a Deny always applies to a principal with a boundary */
+	for (i = 0; i < st->nprincipals && !st->not_principal; i++) {
 		k = principal_ref_match(&st->principals[i], &rq->principal);
 		if (k > best)
 			best = k;
 	}
 	if (st->not_principal)	/* everyone but those listed: no limits apply */
-		return best == GRANT_NONE ? GRANT_DIRECT : GRANT_NONE;
+		return principal_not_listed(st->principals, st->nprincipals,
+		    &rq->principal) ? GRANT_DIRECT : GRANT_NONE;
 	return best;
 }
 
@@ -100,10 +105,12 @@ scan_policy(const struct policy *pol, const struct prepared *rq, struct scan *sc
 	size_t i;
 
 	memset(sc, 0, sizeof(*sc));
-	if (pol == NULL)
+	if (pol == NULL || (pol->service_mask & rq->service_bit) == 0)
 		return;
 	for (i = 0; i < pol->nstatements; i++) {
 		st = &pol->statements[i];
+		if ((st->service_mask & rq->service_bit) == 0)
+			continue;
 		if (!action_matches(st, rq) || !resource_matches(st, rq))
 			continue;
 		if (st->has_principal && (kind = principal_matches(st, rq)) == GRANT_NONE)
@@ -158,6 +165,7 @@ prepare(const struct policy_request *req, struct prepared *rq, struct cg_buf *wh
 	for (i = 0; i < rq->action_len; i++)
 		rq->action[i] = cg_ascii_lower(req->action[i]);
 	rq->action_hash = cg_hash(rq->action, rq->action_len, false);
+	rq->service_bit = service_bit(rq->action, (size_t)(colon - req->action));
 	rq->resource = req->resource;
 	rq->resource_len = strlen(req->resource);
 	rq->ctx = req->context;
@@ -220,6 +228,7 @@ policy_evaluate(const struct policy_set *set, const struct policy_request *req,
 		goto out;
 	}
 	GUARD(prepare(req, &rq, why));
+	rq.has_boundary = set->boundary != NULL;
 	service = rq.principal.type == PT_SERVICE;
 
 	/*

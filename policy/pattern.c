@@ -8,6 +8,7 @@
 
 #define ATOM_STAR	0x100
 #define ATOM_QMARK	0x101
+#define ATOM_STAR_SEG	0x102	/* ARN matching: a `*` that cannot cross a `:` */
 #define ATOM_VAR	0x200	/* + variable index */
 #define PATTERN_MAX	8192	/* bytes of source text */
 #define VARS_MAX	64
@@ -102,7 +103,7 @@ parse_var(struct pattern *pat, const char *src, size_t len, size_t *pos)
 int
 pattern_compile(struct pattern *pat, const char *src, size_t len, unsigned flags)
 {
-	size_t i, k, colons;
+	size_t i, k;
 	bool icase = (flags & PATTERN_ICASE) != 0;
 	int r = CG_ERR_INTERNAL, v;
 
@@ -130,15 +131,9 @@ pattern_compile(struct pattern *pat, const char *src, size_t len, unsigned flags
 		i++;
 	}
 	pat->literal = true;
-	for (k = 0, colons = 0; k < pat->natoms; k++) {
+	for (k = 0; k < pat->natoms; k++)
 		if (pat->atoms[k] > 0xff)
 			pat->literal = false;
-		colons += pat->atoms[k] == ':';
-	}
-	/* a short "arn:" glob stands for a padded one: never a plain literal */
-	if ((flags & PATTERN_GLOB) && colons < 5 && pat->natoms >= 4 &&
-	    memcmp(src, "arn:", 4) == 0)
-		pat->literal = false;
 	pat->star_only = pat->natoms == 1 && pat->atoms[0] == ATOM_STAR;
 	if (pat->literal) {
 		ENSURE((pat->text = malloc(pat->natoms + 1)) != NULL, CG_ERR_NOMEM);
@@ -197,6 +192,88 @@ glob_atoms(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icase)
 	while (pi < pn && p[pi] == ATOM_STAR)
 		pi++;
 	return pi == pn;
+}
+
+/*
+ * Glob where ATOM_STAR_SEG matches any run without ':'.  Mixed star kinds
+ * defeat the one-backtrack-point shortcut, so this walks the pattern as an
+ * NFA: reach[i] says pattern position i is reachable after the input so far.
+ */
+static bool
+is_star(uint16_t a)
+{
+	return a == ATOM_STAR || a == ATOM_STAR_SEG;
+}
+
+static bool
+glob_atoms_seg(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icase)
+{
+	bool stack_buf[2 * (EXPAND_STACK + 1)], *buf = stack_buf, *heap = NULL;
+	bool *cur, *next, *tmp, m;
+	size_t i, si;
+	uint16_t c;
+
+	if (2 * (pn + 1) > CG_NELEM(stack_buf)) {
+		if ((heap = calloc(2 * (pn + 1), sizeof(*heap))) == NULL)
+			return false;
+		buf = heap;
+	}
+	cur = buf;
+	next = buf + pn + 1;
+	memset(cur, 0, (pn + 1) * sizeof(*cur));
+	cur[0] = true;
+	for (i = 0; i < pn; i++)	/* a star may match the empty run */
+		if (cur[i] && is_star(p[i]))
+			cur[i + 1] = true;
+	for (si = 0; si < sn; si++) {
+		c = (uint8_t)(icase ? cg_ascii_lower(s[si]) : s[si]);
+		memset(next, 0, (pn + 1) * sizeof(*next));
+		for (i = 0; i < pn; i++) {
+			if (!cur[i])
+				continue;
+			if (p[i] == ATOM_STAR || (p[i] == ATOM_STAR_SEG && c != ':'))
+				next[i] = true;
+			else if (p[i] == ATOM_QMARK || p[i] == c)
+				next[i + 1] = true;
+		}
+		for (i = 0; i < pn; i++)
+			if (next[i] && is_star(p[i]))
+				next[i + 1] = true;
+		tmp = cur;
+		cur = next;
+		next = tmp;
+	}
+	m = cur[pn];
+	free(heap);
+	return m;
+}
+
+/*
+ * ARN fields one to five: a `*` that is not the last character of its
+ * field becomes ATOM_STAR_SEG.  AWS: "If the * wildcard is the last
+ * character of a resource ARN segment, it can expand to match beyond the
+ * colon boundaries"; inside a segment it cannot.  Only for patterns that
+ * start "arn:"; others are plain globs.  Returns whether any
+ * ATOM_STAR_SEG was written.
+ */
+static bool
+arn_mark_stars(const uint16_t *in, size_t n, uint16_t *out)
+{
+	size_t i, colons = 0;
+	bool any = false, arn;
+
+	arn = n >= 4 && in[0] == 'a' && in[1] == 'r' && in[2] == 'n' && in[3] == ':';
+	for (i = 0; i < n; i++) {
+		out[i] = in[i];
+		if (in[i] == ':')
+			colons++;
+		if (arn && in[i] == ATOM_STAR && colons < 5 && i + 1 < n && in[i + 1] != ':' &&
+		    !is_star(in[i + 1])) {
+			out[i] = ATOM_STAR_SEG;
+			any = true;
+		}
+	}
+	return any;
 }
 
 /*
@@ -283,7 +360,42 @@ pattern_match(const struct pattern *pat, const char *s, size_t len,
 	return m;
 }
 
-/* Splits into at most six fields at the first five colons; returns the count. */
+bool
+pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx)
+{
+	uint16_t tmp[EXPAND_STACK], mark_tmp[EXPAND_STACK], *heap = NULL, *mheap = NULL;
+	const uint16_t *atoms;
+	uint16_t *marked = mark_tmp;
+	size_t n = 0;
+	bool icase = (pat->flags & PATTERN_ICASE) != 0, m = false;
+
+	if (pat->star_only)
+		return true;
+	if (pat->literal)
+		return literal_equal(pat, s, len);
+	if (pat->nvars == 0) {
+		atoms = pat->atoms;
+		n = pat->natoms;
+	} else if ((atoms = expand(pat, ctx, tmp, EXPAND_STACK, &heap, &n)) == NULL) {
+		return false;
+	}
+	if (n > EXPAND_STACK) {
+		if ((mheap = malloc(n * sizeof(*mheap))) == NULL)
+			goto out;
+		marked = mheap;
+	}
+	if (arn_mark_stars(atoms, n, marked))
+		m = glob_atoms_seg(marked, n, s, len, icase);
+	else
+		m = glob_atoms(atoms, n, s, len, icase);
+ out:
+	free(heap);
+	free(mheap);
+	return m;
+}
+
+/* Splits at the first five colons; returns the number of fields (1..6). */
 static size_t
 split_subject(const char *s, size_t len, size_t start[6], size_t end[6])
 {
@@ -316,41 +428,27 @@ split_atoms(const uint16_t *a, size_t n, size_t start[6], size_t end[6])
 	return f + 1;
 }
 
-static bool
-atoms_start_arn(const uint16_t *a, size_t n)
-{
-	return n >= 4 && a[0] == 'a' && a[1] == 'r' && a[2] == 'n' && a[3] == ':';
-}
-
 bool
-pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
+pattern_match_arn_fields(const struct pattern *pat, const char *s, size_t len,
     const struct context *ctx)
 {
 	uint16_t tmp[EXPAND_STACK], *heap = NULL;
 	const uint16_t *atoms;
-	size_t n = 0, ps[6], pe[6], ss[6], se[6], f, pf, sf;
+	size_t n = 0, ps[6], pe[6], ss[6], se[6], f;
 	bool icase = (pat->flags & PATTERN_ICASE) != 0, m = true;
 
 	if (pat->star_only)
 		return true;
-	if (pat->literal)
-		return literal_equal(pat, s, len);
 	if (pat->nvars == 0) {
 		atoms = pat->atoms;
 		n = pat->natoms;
 	} else if ((atoms = expand(pat, ctx, tmp, EXPAND_STACK, &heap, &n)) == NULL) {
 		return false;
 	}
-	pf = split_atoms(atoms, n, ps, pe);
-	sf = split_subject(s, len, ss, se);
-	if (sf < 6 || !atoms_start_arn(atoms, n)) {
-		m = glob_atoms(atoms, n, s, len, icase);
-	} else {
-		/* A short ARN pattern stands for one padded with ":*" fields. */
-		for (f = 0; f < pf && m; f++)
-			m = glob_atoms(atoms + ps[f], pe[f] - ps[f], s + ss[f],
-			    se[f] - ss[f], icase);
-	}
+	if (split_atoms(atoms, n, ps, pe) != 6 || split_subject(s, len, ss, se) != 6)
+		m = false;
+	for (f = 0; f < 6 && m; f++)
+		m = glob_atoms(atoms + ps[f], pe[f] - ps[f], s + ss[f], se[f] - ss[f], icase);
 	free(heap);
 	return m;
 }

@@ -54,14 +54,22 @@ bool pattern_match(const struct pattern *pat, const char *s, size_t len,
     const struct context *ctx);
 
 /*
- * ARN match: the first five `:`-separated fields are matched one by one
- * (a wildcard cannot cross a `:` there); the sixth, the resource, takes
- * the rest.  An "arn:" pattern with fewer than six fields matches as if
- * padded with ":*" fields ("arn:aws:kms:*" is "arn:aws:kms:*:*:*").  A
- * subject with fewer than six fields, or a pattern not starting "arn:",
- * is matched as a whole string.
+ * ARN match (AWS "IAM JSON policy elements: Resource"): case-sensitive; a
+ * `*` inside one of the first five `:`-separated fields matches within that
+ * field only, while a `*` that ends a field, or stands in the resource part,
+ * may also match `:` and `/`.
  */
 bool pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx);
+
+/*
+ * ARN condition operators (AWS: "each of the six colon-delimited components
+ * of the ARN is checked separately"): both sides must have six fields, and
+ * no wildcard crosses a `:` except within the sixth.  Stricter than
+ * pattern_match_arn() on purpose: a context ARN can be crafted by the
+ * caller, e.g. "...:eu-west-1:999999999999:application/x:111111111111:...".
+ */
+bool pattern_match_arn_fields(const struct pattern *pat, const char *s, size_t len,
     const struct context *ctx);
 
 /* FNV-1a over len bytes, ASCII-folded when icase. */

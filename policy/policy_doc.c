@@ -407,6 +407,35 @@ statement_clear(struct statement *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/*
+ * Which services the statement's actions can name, as a 64-bit filter the
+ * evaluator checks before any matching.  NotAction, a wildcard in the
+ * service part ("*", "k*:Get"), or no service prefix: every service.
+ */
+static uint64_t
+action_service_mask(const struct statement *st)
+{
+	char svc[64];
+	uint64_t mask = 0;
+	size_t i, k;
+
+	if (st->not_action)
+		return UINT64_MAX;
+	for (i = 0; i < st->nactions; i++) {
+		const struct pattern *p = &st->actions[i];
+
+		for (k = 0; k < p->natoms && k < sizeof(svc) && p->atoms[k] != ':'; k++) {
+			if (p->atoms[k] > 0xff)
+				return UINT64_MAX;
+			svc[k] = (char)p->atoms[k];
+		}
+		if (k == p->natoms || k == sizeof(svc))
+			return UINT64_MAX;
+		mask |= service_bit(svc, k);
+	}
+	return mask;
+}
+
 static const char *const statement_fields[] = {
 	"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource",
 	"Principal", "NotPrincipal", "Condition",
@@ -470,6 +499,8 @@ compile_statement(struct doc_ctx *dc, const struct policy *pol, struct json_obje
 	GUARD(compile_patterns(dc, act != NULL ? act : nact,
 	    act != NULL ? "Action" : "NotAction", PATTERN_GLOB | PATTERN_ICASE, true,
 	    &st->actions, &st->nactions));
+
+	st->service_mask = action_service_mask(st);
 
 	res = json_object_object_get_ex(o, "Resource", &res) ? res : NULL;
 	nres = json_object_object_get_ex(o, "NotResource", &nres) ? nres : NULL;
@@ -570,6 +601,7 @@ compile_document(struct json_object *doc, struct policy *pol, struct doc_ctx *dc
 		GUARD(compile_statement(dc, pol,
 		    json_object_is_type(stmts, json_type_array) ?
 		    json_object_array_get_idx(stmts, i) : stmts, i, &pol->statements[i]));
+		pol->service_mask |= pol->statements[i].service_mask;
 		pol->nstatements++;
 	}
 	r = 0;

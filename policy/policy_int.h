@@ -51,6 +51,7 @@ struct principal_ref {
 };
 
 struct statement {
+	uint64_t		 service_mask;	/* bit (hash & 63) per service its actions can name */
 	size_t			 index;
 	char			*sid;
 	bool			 deny;
@@ -69,6 +70,7 @@ struct statement {
 };
 
 struct policy {
+	uint64_t		 service_mask;	/* OR of its statements' masks */
 	enum policy_kind	 kind;
 	char			*name;
 	bool			 v2012;
@@ -76,12 +78,26 @@ struct policy {
 	size_t			 nstatements;
 };
 
+/* The service_mask bit of a lower-cased service prefix ("kms"). */
+static inline uint64_t
+service_bit(const char *service, size_t len)
+{
+	return 1ULL << (cg_hash(service, len, false) & 63);
+}
+
 int principal_parse(const char *text, struct principal *ret, struct cg_buf *why);
 /* Compiles one Principal element entry ("AWS", "Service", ... and its value). */
 int principal_ref_compile(const char *type, const char *value, struct principal_ref *ret,
     struct cg_buf *why);
 void principal_ref_clear(struct principal_ref *ref);
 enum grant_kind principal_ref_match(const struct principal_ref *ref,
+    const struct principal *p);
+/*
+ * NotPrincipal: AWS checks each identity in the caller's chain (account,
+ * then role or user, then session), so a caller is exempt only when every
+ * one of them is listed.  True when the statement applies to p.
+ */
+bool principal_not_listed(const struct principal_ref *refs, size_t n,
     const struct principal *p);
 
 #endif

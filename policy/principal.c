@@ -301,3 +301,57 @@ principal_ref_match(const struct principal_ref *ref, const struct principal *p)
 	}
 	return GRANT_NONE;
 }
+
+/* Is one identity of the principal named by some entry of the list? */
+static bool
+listed(const struct principal_ref *refs, size_t n, const struct principal *p,
+    enum pref_type want, const char *text, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct principal_ref *ref = &refs[i];
+
+		if (ref->type == PR_ANY)
+			return true;
+		if (ref->type != want && !(want == PR_USER && ref->type == PR_EXACT))
+			continue;
+		switch (want) {
+		case PR_ACCOUNT:
+		case PR_ROLE:
+			if (principal_ref_match(ref, p) != GRANT_NONE)
+				return true;
+			break;
+		default:
+			if (span_is(text, len, ref->value))
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+bool
+principal_not_listed(const struct principal_ref *refs, size_t n, const struct principal *p)
+{
+	switch (p->type) {
+	case PT_SERVICE:
+		return !listed(refs, n, p, PR_SERVICE, p->text, p->len);
+	case PT_ROOT:
+		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0);
+	case PT_USER:
+		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
+		    !listed(refs, n, p, PR_USER, p->text, p->len);
+	case PT_ROLE:
+		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
+		    !listed(refs, n, p, PR_ROLE, NULL, 0);
+	case PT_SESSION:
+		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
+		    !listed(refs, n, p, PR_ROLE, NULL, 0) ||
+		    !listed(refs, n, p, PR_EXACT, p->text, p->len);
+	case PT_FEDERATED_USER:
+		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
+		    !listed(refs, n, p, PR_EXACT, p->text, p->len);
+	}
+	return true;
+}

@@ -222,10 +222,42 @@ test_arn_ops(void **state)
 	assert_int_equal(cond("ArnEquals", key, V("arn:aws:kinesisanalytics:eu-west-1:111111111111:application/payments"), false), 1);
 	assert_int_equal(cond("ArnNotEquals", key, V("arn:aws:kinesisanalytics:eu-west-1:111111111111:application/payments"), false), 0);
 	assert_int_equal(cond("ArnNotLike", key, V("arn:aws:kinesisanalytics:*:222222222222:*"), false), 1);
-	/* a wildcard cannot span the region and the account */
+	/* each of the six fields on its own: no star spans fields, short patterns never match */
+	assert_int_equal(cond("ArnLike", key, V("arn:aws:kinesisanalytics:e*1:application/payments"), false), 0);
 	assert_int_equal(cond("ArnLike", key, V("arn:aws:kinesisanalytics:*:application/payments"), false), 0);
-	/* a non-ARN context value matches no Arn operator */
-	assert_int_equal(cond("ArnLike", "kms:ViaService", V("*"), false), 0);
+	assert_int_equal(cond("ArnLike", key, V("arn:aws:kinesisanalytics:*"), false), 0);
+	assert_int_equal(cond("ArnLike", key, V("*"), false), 1);
+	assert_int_equal(cond("ArnLike", key, V("arn:aws:kinesisanalytics:eu-west-?:1*:application/pay*"), false), 1);
+	/* a non-ARN context value matches no Arn pattern but "*" */
+	assert_int_equal(cond("ArnLike", "kms:ViaService", V("arn:*:*:*:*:*"), false), 0);
+}
+
+static void
+test_arn_crafted_context(void **state)
+{
+	struct context c2;
+	const char *crafted[] = { "arn:aws:kinesisanalytics:eu-west-1:999999999999:"
+	    "application/x:111111111111:application/payments" };
+	struct condition c;
+	struct cg_buf *why = NULL;
+	const char *pat = "arn:aws:kinesisanalytics:*:111111111111:application/*";
+
+	(void)state;
+	context_init(&c2);
+	assert_int_equal(context_add(&c2, "aws:SourceArn", crafted, 1, false), 0);
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(cg_buf_new(256, &why), 0);
+	assert_int_equal(condition_lookup_op("ArnLike", &c.op, &c.set, &c.if_exists, why), 0);
+	c.key = strdup("aws:sourcearn");
+	c.key_hash = cg_hash(c.key, strlen(c.key), false);
+	c.values = calloc(1, sizeof(*c.values));
+	assert_int_equal(condition_value_compile(c.op, pat, strlen(pat), false, &c.values[0], why), 0);
+	c.nvalues = 1;
+	/* the region star must not swallow "eu-west-1:999999999999:..." */
+	assert_false(condition_eval(&c, &c2));
+	condition_clear(&c);
+	cg_buf_free(why);
+	context_clear(&c2);
 }
 
 static void
@@ -275,6 +307,7 @@ main(void)
 		cmocka_unit_test(test_bool_binary),
 		cmocka_unit_test(test_ip),
 		cmocka_unit_test(test_arn_ops),
+		cmocka_unit_test(test_arn_crafted_context),
 		cmocka_unit_test(test_set_operators),
 		cmocka_unit_test(test_variables_in_values),
 		cmocka_unit_test(test_unknown_operators),

@@ -78,20 +78,29 @@ test_arn_segments(void **state)
 	(void)state;
 	assert_true(marn("arn:aws:kms:*:111111111111:key/*", PATTERN_GLOB, key, NULL));
 	assert_true(marn("arn:aws:kms:eu-west-?:*:key/*", PATTERN_GLOB, key, NULL));
-	/* a wildcard in the region cannot swallow the account's colon */
-	assert_false(marn("arn:aws:kms:*:key/abc", PATTERN_GLOB, key, NULL));
+	/* a `*` inside a field cannot cross a colon ... */
+	assert_true(marn("arn:aws:kms:eu-*1:111111111111:key/abc", PATTERN_GLOB, key, NULL));
+	assert_false(marn("arn:aws:kms:e*1:key/abc", PATTERN_GLOB, key, NULL));
+	assert_false(marn("arn:aws:kms:eu-west-?:1*2:k*", PATTERN_GLOB, key, NULL));
+	assert_true(marn("arn:aws:kms:eu-west-?:1*1:k*", PATTERN_GLOB, key, NULL));
+	/* ... but one that ends a field may (AWS: "expand to match beyond the colon boundaries") */
+	assert_true(marn("arn:aws:kms:*:key/abc", PATTERN_GLOB, key, NULL));
+	assert_true(marn("arn:aws:kms:eu-west-1:1*:key/abc", PATTERN_GLOB, key, NULL));
 	assert_false(marn("arn:aws:kms:eu-*:abc", PATTERN_GLOB, key, NULL));
 	assert_false(marn("arn:aws:kms:*:222222222222:key/*", PATTERN_GLOB, key, NULL));
 	/* the resource part may contain colons and slashes */
 	assert_true(marn("arn:aws:logs:*:*:log-group:*", PATTERN_GLOB,
 	    "arn:aws:logs:eu-west-1:111111111111:log-group:g:log-stream:s", NULL));
+	assert_true(marn("arn:aws:logs:*:*:log-group:g*s", PATTERN_GLOB,
+	    "arn:aws:logs:eu-west-1:111111111111:log-group:g:log-stream:s", NULL));
 	/* case-sensitive */
 	assert_false(marn("arn:aws:kms:*:*:KEY/*", PATTERN_GLOB, key, NULL));
 	assert_true(marn("*", PATTERN_GLOB, key, NULL));
-	/* short patterns are padded with ":*" fields */
+	/* short patterns: only a field-ending star reaches further */
 	assert_true(marn("arn:aws:kms:*", PATTERN_GLOB, key, NULL));
-	assert_true(marn("arn:aws:kms", PATTERN_GLOB, key, NULL));
-	assert_false(marn("arn:aws:s3", PATTERN_GLOB, key, NULL));
+	assert_false(marn("arn:aws:kms", PATTERN_GLOB, key, NULL));
+	assert_false(marn("arn:aws:s3:*", PATTERN_GLOB, key, NULL));
+	assert_true(marn(key, PATTERN_GLOB, key, NULL));
 	/* subjects that are not ARNs are matched whole */
 	assert_true(marn("a*c", PATTERN_GLOB, "a:b:c", NULL));
 	assert_true(marn(key, PATTERN_GLOB, key, NULL));

@@ -60,26 +60,41 @@ emit(struct cg_buf *out)
 	return 0;
 }
 
-/* Reads one line (without its newline) into line; 1 at end of input, 0 on a line,
- * CG_ERR_LIMIT for an over-long line (the rest of it is skipped). */
+/*
+ * Reads one line (without its newline) into line: 1 at the end of input,
+ * 0 for a line, CG_ERR_LIMIT for an over-long line (the rest of it is
+ * skipped), CG_ERR_IO when reading failed.
+ */
 static int
 read_line(FILE *in, struct cg_buf *line)
 {
-	bool over = false;
-	uint8_t c8;
+	uint8_t chunk[8192];
+	size_t n = 0;
+	bool over = false, got = false;
 	int c;
 
 	cg_buf_reset(line);
-	while ((c = getc(in)) != EOF && c != '\n') {
-		c8 = (uint8_t)c;
-		if (!over && cg_buf_put(line, &c8, 1) < 0)
-			over = true;
+	/* byte by byte into a local chunk: NUL bytes stay in the line (and are
+	 * refused by the JSON parser) instead of cutting it short */
+	while ((c = getc_unlocked(in)) != EOF) {
+		got = true;
+		if (c == '\n')
+			break;
+		chunk[n++] = (uint8_t)c;
+		if (n == sizeof(chunk)) {
+			if (!over && cg_buf_put(line, chunk, n) < 0)
+				over = true;
+			n = 0;
+		}
 	}
+	if (!over && n > 0 && cg_buf_put(line, chunk, n) < 0)
+		over = true;
+	explicit_bzero(chunk, sizeof(chunk));
+	if (ferror(in))
+		return CG_ERR_IO;
 	if (over)
 		return CG_ERR_LIMIT;
-	if (c == EOF && cg_buf_len(line) == 0)
-		return 1;
-	return 0;
+	return got ? 0 : 1;
 }
 
 static int
@@ -115,6 +130,8 @@ run_batch(FILE *in, struct cg_buf *line, struct cg_buf *out, bool *errored)
 	int r;
 
 	while ((r = read_line(in, line)) != 1) {
+		if (r == CG_ERR_IO)
+			return -1;
 		if (r == CG_ERR_LIMIT) {
 			*errored = true;
 			cg_buf_reset(out);

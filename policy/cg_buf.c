@@ -193,7 +193,8 @@ cg_buf_reset(struct cg_buf *buf)
 {
 	if (buf == NULL)
 		return;
-	wipe(buf->data, buf->cap);
+	/* bytes past len (and its NUL) never held contents: reserve() copies only len */
+	wipe(buf->data, buf->len + 1 < buf->cap ? buf->len + 1 : buf->cap);
 	buf->len = 0;
 }
 

@@ -338,9 +338,10 @@ reason_text(const struct query *q, const struct policy_result *res, struct cg_bu
 			    "must allow %s or delegate to its account", q->resource,
 			    q->principal);
 		else
-			cg_buf_putf(b, "the key policy of %s neither allows %s %s nor "
-			    "delegates to the principal's account, so IAM policies do not "
-			    "count", q->resource, q->principal, q->action);
+			cg_buf_putf(b, "the key policy of %s neither allows %s to call %s "
+			    "nor delegates to the principal's account (arn:aws:iam::ACCOUNT:root), "
+			    "so identity policies do not count: add one of them to the key "
+			    "policy", q->resource, q->principal, q->action);
 		break;
 	case STAGE_RESOURCE_POLICY:
 		cg_buf_putf(b, "cross-account: the resource policy of %s does not allow "

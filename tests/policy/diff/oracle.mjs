@@ -21,6 +21,7 @@
 //
 // See README.md in this folder for the behaviours this relies on.
 
+import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { loadPolicy } from '@cloud-copilot/iam-policy';
@@ -225,7 +226,7 @@ function usesSingleOpOnMultiKey(analysis, multiValuedKeys) {
 
 const EC_KEY = /^kms:encryptioncontext:/i;
 
-async function evaluate(q, opts) {
+export async function evaluate(q, opts) {
   if (q === null || typeof q !== 'object' || Array.isArray(q)) {
     throw new InputError('query must be a JSON object');
   }
@@ -420,4 +421,5 @@ async function main() {
   if (out.length) process.stdout.write(out.join('\n') + '\n');
 }
 
-await main();
+// Run as a program; imported (tests/bench/bench-iam-simulate.mjs) it only exports evaluate().
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -16,6 +16,9 @@ cg_strerror(int r)
 	case CG_ERR_NOT_FOUND:		return "not found";
 	case CG_ERR_DENIED:		return "denied";
 	case CG_ERR_POLICY:		return "malformed policy document";
+	case CG_ERR_AWS:		return "AWS returned an error";
+	case CG_ERR_TRANSPORT:		return "could not reach the AWS endpoint";
+	case CG_ERR_CREDENTIALS:	return "no usable AWS credentials";
 	}
 	return "unknown error";
 }

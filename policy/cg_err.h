@@ -23,7 +23,10 @@ enum {
 	CG_ERR_NOT_FOUND	= -9,	/* the named thing does not exist */
 	CG_ERR_DENIED		= -10,	/* a check refused the operation */
 	CG_ERR_POLICY		= -11,	/* a policy document is malformed */
-	CG_ERR_LAST		= -12	/* keep last: not a real code */
+	CG_ERR_AWS		= -12,	/* AWS answered with an error (see its code) */
+	CG_ERR_TRANSPORT	= -13,	/* the request did not get an HTTP answer */
+	CG_ERR_CREDENTIALS	= -14,	/* no usable AWS credentials */
+	CG_ERR_LAST		= -15	/* keep last: not a real code */
 };
 
 /* A short static description of r; never NULL, also for unknown codes. */

@@ -46,6 +46,8 @@ count_colons(const char *data, size_t len)
 		if (in_string) {
 			if ((unsigned char)data[i] < 0x20)
 				return SIZE_MAX;	/* raw control character */
+			if (data[i] == '\\' && i + 5 < len && memcmp(data + i, "\\u0000", 6) == 0)
+				return SIZE_MAX;	/* json-c cuts keys at an escaped NUL */
 			if (data[i] == '\\')
 				i++;
 			else if (data[i] == '"')
@@ -114,7 +116,7 @@ cg_json_parse(const char *data, size_t len, size_t max_len,
 		goto out;
 	}
 	ENSURE((tok = json_tokener_new_ex(CG_JSON_DEPTH_MAX)) != NULL, CG_ERR_NOMEM);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	obj = json_tokener_parse_ex(tok, data == NULL ? "" : data, (int)len);
 	if (json_tokener_get_error(tok) == json_tokener_continue) {
 		/* all input consumed but the value is not complete */
@@ -141,7 +143,7 @@ cg_json_parse(const char *data, size_t len, size_t max_len,
 	}
 	colons = count_colons(data, len);
 	if (colons == SIZE_MAX || !all_finite(obj)) {
-		why = "not strict JSON (quotes, comments, NaN, control characters)";
+		why = "not strict JSON (quotes, comments, NaN, control characters, escaped NUL)";
 		r = CG_ERR_PARSE;
 		goto out;
 	}

@@ -71,11 +71,11 @@ condition_lookup_op(const char *name, const struct cond_op **ret_op,
 			break;
 	}
 	if (i == CG_NELEM(ops)) {
-		cg_buf_putf(why, "unknown condition operator \"%s\"", name);
+		cg_buf_putf(why, "unknown condition operator \"%.64s\"", name);
 		goto out;
 	}
 	if (ops[i].type == COND_NULL && if_exists) {
-		cg_buf_putf(why, "condition operator \"%s\": Null takes no IfExists", name);
+		cg_buf_putf(why, "condition operator \"%.64s\": Null takes no IfExists", name);
 		goto out;
 	}
 	*ret_op = &ops[i];
@@ -86,16 +86,20 @@ condition_lookup_op(const char *name, const struct cond_op **ret_op,
 	return r;
 }
 
-/* Digits, optional '-', optional fraction; nothing else (no hex, inf, exponent). */
+/*
+ * A decimal number: optional '-', digits, optional fraction, optional
+ * exponent (what JSON writes for 1e9).  No '+', hex, inf or nan.
+ */
 int
 cond_parse_number(const char *s, size_t len, double *ret)
 {
 	char tmp[64];
-	size_t i = 0, digits = 0, frac = 0;
+	size_t i = 0, digits = 0, frac = 0, exp = 0;
+	double v;
 
 	if (len == 0 || len >= sizeof(tmp))
 		return CG_ERR_PARSE;
-	if (s[i] == '-' || s[i] == '+')
+	if (s[i] == '-')
 		i++;
 	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
 		digits++;
@@ -105,12 +109,24 @@ cond_parse_number(const char *s, size_t len, double *ret)
 		if (frac == 0)
 			return CG_ERR_PARSE;
 	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '-' || s[i] == '+'))
+			i++;
+		for (; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+			exp++;
+		if (exp == 0)
+			return CG_ERR_PARSE;
+	}
 	if (i != len || digits == 0)
 		return CG_ERR_PARSE;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
-	*ret = strtod(tmp, NULL);
-	return isfinite(*ret) ? 0 : CG_ERR_PARSE;
+	v = strtod(tmp, NULL);
+	if (!isfinite(v))
+		return CG_ERR_PARSE;
+	*ret = v;
+	return 0;
 }
 
 static int
@@ -170,10 +186,10 @@ cond_parse_date(const char *s, size_t len, double *ret)
 	double frac = 0, scale = 0.1;
 	size_t i, p;
 
-	if (len > 0 && len <= 12) {
-		for (i = 0; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+	if (len > 0 && len <= 24) {
+		for (i = 0; i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.'); i++)
 			;
-		if (i == len)		/* epoch seconds */
+		if (i == len)		/* epoch seconds, maybe with a fraction */
 			return cond_parse_number(s, len, ret);
 	}
 	if (digits_at(s, len, 0, 4, &y) < 0 || len < 10 || s[4] != '-' ||
@@ -415,95 +431,170 @@ compare(enum cond_cmp cmp, double ctxv, double polv)
 	return false;
 }
 
-/* Does the context value s match the policy value v (positive sense)? */
-static bool
-value_match(const struct condition *c, const struct cond_value *v, const char *s,
-    size_t len, const struct context *ctx)
-{
-	struct cond_ip ip;
-	uint8_t *bin = NULL;
-	size_t binlen = 0;
-	double d;
-	bool b, m;
+/* A context value read once as the operator's type. */
+struct ctx_value {
+	double		 num;
+	bool		 b;
+	struct cond_ip	 ip;
+	uint8_t		*bin;
+	size_t		 binlen;
+};
 
+/*
+ * Reads the context value s for c's operator.  A value the operator cannot
+ * read is an error (CG_ERR_INVALID_ARG, reason in why), not "no match":
+ * otherwise a Deny with NumericGreaterThan would silently stop applying to
+ * a request whose value is malformed.
+ */
+static int
+ctx_value_read(const struct condition *c, const char *s, size_t len, struct ctx_value *cv,
+    struct cg_buf *why)
+{
+	const char *what = NULL;
+	int r = CG_ERR_INTERNAL;
+
+	memset(cv, 0, sizeof(*cv));
 	switch (c->op->type) {
 	case COND_STRING:
-		return pattern_match(&v->pat, s, len, ctx);
-	case COND_ARN:
-		return pattern_match_arn_fields(&v->pat, s, len, ctx);
+	case COND_NULL:
+		break;
+	case COND_ARN: {
+		size_t i, colons = 0;
+
+		for (i = 0; i < len; i++)
+			colons += s[i] == ':';
+		if (len < 4 || memcmp(s, "arn:", 4) != 0 || colons < 5)
+			what = "an ARN";
+		break;
+	}
 	case COND_NUMERIC:
-		return cond_parse_number(s, len, &d) == 0 && compare(c->op->cmp, d, v->num);
+		if (cond_parse_number(s, len, &cv->num) < 0)
+			what = "a number";
+		break;
 	case COND_DATE:
-		return cond_parse_date(s, len, &d) == 0 && compare(c->op->cmp, d, v->num);
+		if (cond_parse_date(s, len, &cv->num) < 0)
+			what = "an ISO 8601 date or epoch seconds";
+		break;
 	case COND_BOOL:
-		return parse_bool(s, len, &b) && b == v->b;
+		if (!parse_bool(s, len, &cv->b))
+			what = "true or false";
+		break;
 	case COND_BINARY:
-		if (decode_base64(s, len, &bin, &binlen) < 0)
-			return false;
-		m = binlen == v->binlen && (binlen == 0 || memcmp(bin, v->bin, binlen) == 0);
-		free(bin);
-		return m;
+		if ((r = decode_base64(s, len, &cv->bin, &cv->binlen)) == CG_ERR_NOMEM)
+			goto out;
+		if (r < 0)
+			what = "base64";
+		break;
 	case COND_IP:
-		return cond_parse_ip(s, len, false, &ip) == 0 && cond_ip_contains(&v->ip, &ip);
+		if (cond_parse_ip(s, len, false, &cv->ip) < 0)
+			what = "an IPv4 or IPv6 address";
+		break;
+	}
+	if (what != NULL) {
+		cg_buf_putf(why, "context key \"%.100s\" has value \"%.100s\", which %s cannot "
+		    "read: it must be %s", c->key, s, c->opname, what);
+		r = CG_ERR_INVALID_ARG;
+		goto out;
+	}
+	r = 0;
+ out:
+	return r;
+}
+
+/* Does the context value match the policy value v (positive sense)? 1, 0, or <0. */
+static int
+value_match(const struct condition *c, const struct cond_value *v, const char *s,
+    size_t len, const struct ctx_value *cv, const struct context *ctx, struct cg_budget *b)
+{
+	switch (c->op->type) {
+	case COND_STRING:
+		return pattern_match(&v->pat, s, len, ctx, b);
+	case COND_ARN:
+		return pattern_match_arn_fields(&v->pat, s, len, ctx, b);
+	case COND_NUMERIC:
+	case COND_DATE:
+		return compare(c->op->cmp, cv->num, v->num) ? 1 : 0;
+	case COND_BOOL:
+		return cv->b == v->b ? 1 : 0;
+	case COND_BINARY:
+		return cv->binlen == v->binlen &&
+		    (cv->binlen == 0 || memcmp(cv->bin, v->bin, cv->binlen) == 0) ? 1 : 0;
+	case COND_IP:
+		return cond_ip_contains(&v->ip, &cv->ip) ? 1 : 0;
 	case COND_NULL:
 		break;
 	}
-	return false;
+	return CG_ERR_INTERNAL;
 }
 
-static bool
+/* Does the context value s match any of the condition's values? 1, 0, or <0. */
+static int
 any_value_matches(const struct condition *c, const char *s, size_t len,
-    const struct context *ctx)
+    const struct context *ctx, struct cg_budget *b, struct cg_buf *why)
 {
+	struct ctx_value cv;
 	size_t i;
+	int r = CG_ERR_INTERNAL, m = 0;
 
-	for (i = 0; i < c->nvalues; i++)
-		if (value_match(c, &c->values[i], s, len, ctx))
-			return true;
-	return false;
+	memset(&cv, 0, sizeof(cv));
+	GUARD(cg_budget_spend(b, len + 1));
+	GUARD(ctx_value_read(c, s, len, &cv, why));
+	for (i = 0; i < c->nvalues && m == 0; i++)
+		GUARD(m = value_match(c, &c->values[i], s, len, &cv, ctx, b));
+	r = m;
+ out:
+	free(cv.bin);
+	return r;
 }
 
-bool
-condition_eval(const struct condition *c, const struct context *ctx)
+int
+condition_eval(const struct condition *c, const struct context *ctx, bool in_deny,
+    struct cg_budget *b, struct cg_buf *why)
 {
 	const struct context_entry *e;
-	bool pos, m;
 	size_t i;
+	int r = CG_ERR_INTERNAL, m = 0;
 
 	e = context_find(ctx, c->key, c->key_hash);
 	if (c->op->type == COND_NULL) {
+		r = 0;
 		for (i = 0; i < c->nvalues; i++)
 			if (c->values[i].b == (e == NULL))
-				return true;
-		return false;
+				r = 1;
+		goto out;
 	}
 	if (e == NULL) {
-		if (c->set == SET_ALL || c->if_exists)
-			return true;
-		if (c->set == SET_ANY)
-			return false;
-		return c->op->negated;
+		if (c->set == SET_ANY && c->if_exists)
+			r = in_deny ? 1 : 0;	/* AWS is silent: the reading that refuses */
+		else if (c->set == SET_ALL || c->if_exists)
+			r = 1;
+		else if (c->set == SET_ANY)
+			r = 0;
+		else
+			r = c->op->negated ? 1 : 0;
+		goto out;
 	}
 	switch (c->set) {
 	case SET_NONE:
-		pos = false;
-		for (i = 0; i < e->nvalues && !pos; i++)
-			pos = any_value_matches(c, e->values[i], e->lens[i], ctx);
-		return c->op->negated ? !pos : pos;
+		for (i = 0; i < e->nvalues && m == 0; i++)
+			GUARD(m = any_value_matches(c, e->values[i], e->lens[i], ctx, b, why));
+		r = c->op->negated ? !m : m;
+		break;
 	case SET_ANY:
-		for (i = 0; i < e->nvalues; i++) {
-			m = any_value_matches(c, e->values[i], e->lens[i], ctx);
-			if (c->op->negated ? !m : m)
-				return true;
+		r = 0;
+		for (i = 0; i < e->nvalues && r == 0; i++) {
+			GUARD(m = any_value_matches(c, e->values[i], e->lens[i], ctx, b, why));
+			r = c->op->negated ? !m : m;
 		}
-		return false;
+		break;
 	case SET_ALL:
-		for (i = 0; i < e->nvalues; i++) {
-			m = any_value_matches(c, e->values[i], e->lens[i], ctx);
-			if (c->op->negated ? m : !m)
-				return false;
+		r = 1;
+		for (i = 0; i < e->nvalues && r == 1; i++) {
+			GUARD(m = any_value_matches(c, e->values[i], e->lens[i], ctx, b, why));
+			r = c->op->negated ? !m : m;
 		}
-		return true;
+		break;
 	}
-	return false;
+ out:
+	return r;
 }

@@ -84,7 +84,15 @@ void condition_value_clear(const struct cond_op *op, struct cond_value *val);
 
 void condition_clear(struct condition *c);
 
-bool condition_eval(const struct condition *c, const struct context *ctx);
+/*
+ * 1 when the condition holds, 0 when not, negative on error: a context
+ * value the operator cannot read (CG_ERR_INVALID_ARG, reason in why), the
+ * budget spent (CG_ERR_LIMIT), memory.  in_deny: the statement is a Deny
+ * (used where AWS leaves the answer open, ForAnyValue:...IfExists with a
+ * missing key, to take the reading that refuses).
+ */
+int condition_eval(const struct condition *c, const struct context *ctx, bool in_deny,
+    struct cg_budget *b, struct cg_buf *why);
 
 /* Value parsers, exposed for tests. */
 int cond_parse_number(const char *s, size_t len, double *ret);

@@ -3,17 +3,20 @@
  * policies' answers combine into one decision (AWS "Policy evaluation
  * logic", "Cross-account policy evaluation logic", and KMS key policies).
  * The decision starts as ImplicitDeny and only the allow paths below
- * change it.
+ * change it; any error on the way -- a malformed request, a context value
+ * an operator cannot read, memory, the step budget -- gives no decision.
  */
 #include <string.h>
 
+#include "arn.h"
 #include "cg_buf.h"
 #include "cg_err.h"
 #include "cg_macros.h"
 #include "context.h"
 #include "policy_int.h"
 
-#define ACTION_MAX 256
+#define ACTION_MAX	256
+#define BUDGET_STEPS	20000000ULL	/* matching steps per evaluation (~20 ms) */
 
 struct prepared {
 	struct principal	 principal;
@@ -28,43 +31,52 @@ struct prepared {
 	bool			 cross_account;
 	bool			 has_boundary;
 	const struct context	*ctx;
+	struct cg_budget	 budget;
+	struct cg_buf		*why;
 };
 
-/* What one policy says about the request. */
+/* What one policy, or one list of policies, says about the request. */
 struct scan {
+	const struct policy	*deny_policy;
 	const struct statement	*deny;
-	const struct statement	*allow;			/* identity-like policies */
+	const struct policy	*allow_policy;
+	const struct statement	*allow;
 	const struct statement	*grant[GRANT_KINDS];	/* resource policies, per kind */
 };
 
-static bool
-action_matches(const struct statement *st, const struct prepared *rq)
+static int
+action_matches(const struct statement *st, struct prepared *rq)
 {
 	const struct pattern *p;
-	bool any = false;
 	size_t i;
+	int m = 0, r = CG_ERR_INTERNAL;
 
-	for (i = 0; i < st->nactions && !any; i++) {
+	for (i = 0; i < st->nactions && m == 0; i++) {
 		p = &st->actions[i];
 		if (p->literal)
-			any = p->hash == rq->action_hash && p->len == rq->action_len &&
+			m = p->hash == rq->action_hash && p->len == rq->action_len &&
 			    memcmp(p->text, rq->action, rq->action_len) == 0;
 		else
-			any = pattern_match(p, rq->action, rq->action_len, rq->ctx);
+			GUARD(m = pattern_match(p, rq->action, rq->action_len, rq->ctx,
+			    &rq->budget));
 	}
-	return st->not_action ? !any : any;
+	r = st->not_action ? !m : m;
+ out:
+	return r;
 }
 
-static bool
-resource_matches(const struct statement *st, const struct prepared *rq)
+static int
+resource_matches(const struct statement *st, struct prepared *rq)
 {
-	bool any = false;
 	size_t i;
+	int m = 0, r = CG_ERR_INTERNAL;
 
-	for (i = 0; i < st->nresources && !any; i++)
-		any = pattern_match_arn(&st->resources[i], rq->resource, rq->resource_len,
-		    rq->ctx);
-	return st->not_resource ? !any : any;
+	for (i = 0; i < st->nresources && m == 0; i++)
+		GUARD(m = pattern_match_arn(&st->resources[i], rq->resource, rq->resource_len,
+		    rq->ctx, &rq->budget));
+	r = st->not_resource ? !m : m;
+ out:
+	return r;
 }
 
 static enum grant_kind
@@ -73,59 +85,95 @@ principal_matches(const struct statement *st, const struct prepared *rq)
 	enum grant_kind best = GRANT_NONE, k;
 	size_t i;
 
-	if (st->not_principal && st->deny && rq->has_boundary)
-		return GRANT_DIRECT;	/* AWS: such a Deny always applies to a principal with a boundary */
-	for (i = 0; i < st->nprincipals && !st->not_principal; i++) {
+	if (st->not_principal) {
+		/* AWS: a Deny with NotPrincipal always applies to a principal with a boundary */
+		if (st->deny && rq->has_boundary)
+			return GRANT_DIRECT;
+		return principal_not_listed(st->principals, st->nprincipals, &rq->principal) ?
+		    GRANT_LIMITED : GRANT_NONE;
+	}
+	for (i = 0; i < st->nprincipals; i++) {
 		k = principal_ref_match(&st->principals[i], &rq->principal);
 		if (k > best)
 			best = k;
 	}
-	if (st->not_principal)	/* everyone but those listed: no limits apply */
-		return principal_not_listed(st->principals, st->nprincipals,
-		    &rq->principal) ? GRANT_DIRECT : GRANT_NONE;
 	return best;
 }
 
-static bool
-conditions_match(const struct statement *st, const struct prepared *rq)
+static int
+conditions_match(const struct statement *st, struct prepared *rq)
 {
 	size_t i;
+	int m = 1, r = CG_ERR_INTERNAL;
 
-	for (i = 0; i < st->nconditions; i++)
-		if (!condition_eval(&st->conditions[i], rq->ctx))
-			return false;
-	return true;
+	for (i = 0; i < st->nconditions && m == 1; i++)
+		GUARD(m = condition_eval(&st->conditions[i], rq->ctx, st->deny, &rq->budget,
+		    rq->why));
+	r = m;
+ out:
+	return r;
 }
 
-static void
-scan_policy(const struct policy *pol, const struct prepared *rq, struct scan *sc)
+/*
+ * Scans one policy into sc (adding to what sc holds): its first matching
+ * Deny, first matching Allow, and for resource policies the first grant
+ * of each kind.
+ */
+static int
+scan_policy(const struct policy *pol, struct prepared *rq, struct scan *sc)
 {
 	const struct statement *st;
 	enum grant_kind kind = GRANT_DIRECT;
 	size_t i;
+	int m, r = CG_ERR_INTERNAL;
 
-	memset(sc, 0, sizeof(*sc));
-	if (pol == NULL || (pol->service_mask & rq->service_bit) == 0)
-		return;
-	for (i = 0; i < pol->nstatements; i++) {
+	if (pol == NULL || (pol->service_mask & rq->service_bit) == 0) {
+		r = 0;
+		goto out;
+	}
+	for (i = 0; i < pol->nstatements && sc->deny == NULL; i++) {
 		st = &pol->statements[i];
 		if ((st->service_mask & rq->service_bit) == 0)
 			continue;
-		if (!action_matches(st, rq) || !resource_matches(st, rq))
+		GUARD(m = action_matches(st, rq));
+		if (m == 0)
+			continue;
+		GUARD(m = resource_matches(st, rq));
+		if (m == 0)
 			continue;
 		if (st->has_principal && (kind = principal_matches(st, rq)) == GRANT_NONE)
 			continue;
-		if (!conditions_match(st, rq))
+		GUARD(m = conditions_match(st, rq));
+		if (m == 0)
 			continue;
 		if (st->deny) {
 			sc->deny = st;
-			return;		/* one explicit deny decides */
+			sc->deny_policy = pol;
+		} else {
+			if (sc->allow == NULL) {
+				sc->allow = st;
+				sc->allow_policy = pol;
+			}
+			if (st->has_principal && sc->grant[kind] == NULL)
+				sc->grant[kind] = st;
 		}
-		if (sc->allow == NULL)
-			sc->allow = st;
-		if (st->has_principal && sc->grant[kind] == NULL)
-			sc->grant[kind] = st;
 	}
+	r = 0;
+ out:
+	return r;
+}
+
+static int
+scan_list(struct policy *const *list, size_t n, struct prepared *rq, struct scan *sc)
+{
+	size_t i;
+	int r = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	for (i = 0; i < n && sc->deny == NULL; i++)
+		GUARD(scan_policy(list[i], rq, sc));
+ out:
+	return r;
 }
 
 static void
@@ -138,27 +186,54 @@ add_step(struct policy_result *res, enum policy_stage stage, const struct policy
 		return;
 	s = &res->steps[res->nsteps++];
 	s->stage = stage;
-	s->policy = pol;
+	s->policy = st != NULL ? pol : NULL;
 	s->statement = st != NULL ? st->index : SIZE_MAX;
 	s->level = level;
+}
+
+static bool
+alnum_or(char c, char extra1, char extra2)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == extra1 || c == extra2;
+}
+
+/* service:Action, the service of [A-Za-z0-9-], the action of [A-Za-z0-9_-]. */
+static bool
+valid_action(const char *a, size_t len, size_t colon)
+{
+	size_t i;
+
+	if (colon == 0 || colon + 1 >= len || len >= ACTION_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (i != colon && !alnum_or(a[i], '-', i > colon ? '_' : '-'))
+			return false;
+	return true;
 }
 
 static int
 prepare(const struct policy_request *req, struct prepared *rq, struct cg_buf *why)
 {
-	const char *colon, *p;
-	size_t i, f;
+	const char *colon;
+	struct arn a;
+	bool star;
+	size_t i;
 	int r = CG_ERR_INVALID_ARG;
 
 	memset(rq, 0, sizeof(*rq));
+	rq->why = why;
+	rq->budget.left = BUDGET_STEPS;
 	ENSURE(req->principal != NULL && req->action != NULL && req->resource != NULL,
 	    CG_ERR_INVALID_ARG);
 	GUARD(principal_parse(req->principal, &rq->principal, why));
+
 	rq->action_len = strlen(req->action);
 	colon = strchr(req->action, ':');
-	if (colon == NULL || colon == req->action || colon[1] == '\0' ||
-	    rq->action_len >= ACTION_MAX || strpbrk(req->action, "*?") != NULL) {
-		cg_buf_putf(why, "action \"%.64s\" is not service:Action", req->action);
+	if (colon == NULL || !valid_action(req->action, rq->action_len,
+	    (size_t)(colon - req->action))) {
+		cg_buf_putf(why, "action \"%.64s\" is not service:Action (no wildcards)",
+		    req->action);
 		r = CG_ERR_INVALID_ARG;
 		goto out;
 	}
@@ -166,41 +241,71 @@ prepare(const struct policy_request *req, struct prepared *rq, struct cg_buf *wh
 		rq->action[i] = cg_ascii_lower(req->action[i]);
 	rq->action_hash = cg_hash(rq->action, rq->action_len, false);
 	rq->service_bit = service_bit(rq->action, (size_t)(colon - req->action));
-	rq->resource = req->resource;
-	rq->resource_len = strlen(req->resource);
 	rq->ctx = req->context;
 
-	/* The resource's account: given, else the ARN's fifth field, else the principal's. */
-	if (req->resource_account != NULL) {
-		if (strlen(req->resource_account) != ARN_ACCOUNT_LEN ||
-		    strspn(req->resource_account, "0123456789") != ARN_ACCOUNT_LEN) {
-			cg_buf_putf(why, "resource_account \"%.32s\" is not a 12-digit "
-			    "account id", req->resource_account);
+	/* The resource: "*" or a well-formed ARN, nothing else. */
+	rq->resource = req->resource;
+	rq->resource_len = strlen(req->resource);
+	star = strcmp(req->resource, "*") == 0;
+	if (!star && arn_parse(req->resource, rq->resource_len, &a) < 0) {
+		cg_buf_putf(why, "resource \"%.200s\" is neither \"*\" nor an ARN "
+		    "(arn:partition:service:region:account:resource, lower-case)", req->resource);
+		r = CG_ERR_INVALID_ARG;
+		goto out;
+	}
+	if (req->resource_account != NULL &&
+	    !arn_is_account(req->resource_account, strlen(req->resource_account))) {
+		cg_buf_putf(why, "resource_account \"%.32s\" is not a 12-digit account id",
+		    req->resource_account);
+		r = CG_ERR_INVALID_ARG;
+		goto out;
+	}
+	/* The resource's account: from the ARN; given when the ARN has none. */
+	if (!star && arn_is_account(a.account.p, a.account.len)) {
+		if (req->resource_account != NULL &&
+		    memcmp(req->resource_account, a.account.p, ARN_ACCOUNT_LEN) != 0) {
+			cg_buf_putf(why, "resource_account %s differs from the account in the "
+			    "resource ARN", req->resource_account);
 			r = CG_ERR_INVALID_ARG;
 			goto out;
 		}
+		memcpy(rq->resource_account, a.account.p, ARN_ACCOUNT_LEN);
+	} else if (req->resource_account != NULL) {
 		memcpy(rq->resource_account, req->resource_account, ARN_ACCOUNT_LEN);
+	} else if (star || rq->principal.type == PT_SERVICE) {
+		memcpy(rq->resource_account, rq->principal.account, ARN_ACCOUNT_LEN);
 	} else {
-		for (p = req->resource, f = 0; *p != '\0' && f < 4; p++)
-			f += *p == ':';
-		if (f == 4 && strncmp(req->resource, "arn:", 4) == 0 &&
-		    strspn(p, "0123456789") == ARN_ACCOUNT_LEN && p[ARN_ACCOUNT_LEN] == ':')
-			memcpy(rq->resource_account, p, ARN_ACCOUNT_LEN);
-		else
-			memcpy(rq->resource_account, rq->principal.account, ARN_ACCOUNT_LEN);
+		cg_buf_putf(why, "resource \"%.200s\" names no account: give resource_account "
+		    "(same-account and cross-account requests are judged differently)",
+		    req->resource);
+		r = CG_ERR_INVALID_ARG;
+		goto out;
 	}
 	rq->cross_account = rq->principal.type != PT_SERVICE &&
 	    memcmp(rq->resource_account, rq->principal.account, ARN_ACCOUNT_LEN) != 0;
 
-	/* A KMS action on a key: the key policy is authoritative. */
-	if (strncmp(rq->action, "kms:", 4) == 0 && strncmp(req->resource, "arn:", 4) == 0) {
-		for (p = req->resource, f = 0; *p != '\0' && f < 5; p++)
-			f += *p == ':';
-		rq->kms_key = f == 5 && strncmp(p, "key/", 4) == 0 &&
-		    strstr(req->resource, ":kms:") != NULL;
+	/* KMS: an action on a key, where the key policy is authoritative */
+	if (strncmp(rq->action, "kms:", 4) == 0 && !star) {
+		if (!arn_field_is(&a.service, "kms")) {
+			cg_buf_putf(why, "%s takes a KMS ARN (arn:...:kms:...:key/ID or alias/NAME) "
+			    "or \"*\"", req->action);
+			r = CG_ERR_INVALID_ARG;
+			goto out;
+		}
+		/* an alias is a resource of its own (CreateAlias); key use resolves to the key */
+		rq->kms_key = arn_field_has_prefix(&a.resource, "key/");
 	}
 	r = 0;
  out:
+	return r;
+}
+
+static int
+scan_failed(int r, struct prepared *rq)
+{
+	if (r == CG_ERR_LIMIT && cg_buf_len(rq->why) == 0)
+		cg_buf_putf(rq->why, "the query needs more than %llu matching steps: its "
+		    "patterns or context values are too large", (unsigned long long)BUDGET_STEPS);
 	return r;
 }
 
@@ -210,20 +315,23 @@ policy_evaluate(const struct policy_set *set, const struct policy_request *req,
 {
 	struct prepared rq;
 	struct policy_result res;
-	struct scan idsc, bsc, rsc, ssc, lvl;
-	const struct statement *id_allow = NULL, *sess_allow = NULL, *st;
-	const struct policy *id_pol = NULL, *sess_pol = NULL;
-	const struct statement *scp_allow[16];
-	const struct policy *scp_pol[16];
-	bool service, boundary_ok, session_ok, id_side, id_counts, delegated, granted;
-	size_t i, l;
+	struct scan ids, bnd, rsc, ses;
+	struct scan scp[16];
+	const struct statement *st;
+	bool service, boundary_ok, session_ok, id_side, delegated;
+	size_t l, k;
 	int r = CG_ERR_INTERNAL;
 
 	memset(&res, 0, sizeof(res));
 	res.decision = POLICY_IMPLICIT_DENY;
-	ENSURE(set != NULL && req != NULL && ret_result != NULL, CG_ERR_INVALID_ARG);
-	if (set->nlevels > CG_NELEM(scp_allow)) {
-		cg_buf_putf(why, "more than %zu SCP levels", CG_NELEM(scp_allow));
+	memset(&ids, 0, sizeof(ids));
+	memset(&bnd, 0, sizeof(bnd));
+	memset(&rsc, 0, sizeof(rsc));
+	memset(&ses, 0, sizeof(ses));
+	ENSURE(set != NULL && req != NULL && ret_result != NULL && why != NULL,
+	    CG_ERR_INVALID_ARG);
+	if (set->nlevels > CG_NELEM(scp)) {
+		cg_buf_putf(why, "more than %zu SCP levels", CG_NELEM(scp));
 		r = CG_ERR_LIMIT;
 		goto out;
 	}
@@ -236,73 +344,49 @@ policy_evaluate(const struct policy_set *set, const struct policy_request *req,
 	 * policies (SCPs, identity, boundary, session) do not apply to a
 	 * service principal.
 	 */
-	memset(&idsc, 0, sizeof(idsc));
-	memset(&bsc, 0, sizeof(bsc));
-	memset(&ssc, 0, sizeof(ssc));
-	scan_policy(set->resource, &rq, &rsc);
+	if ((r = scan_policy(set->resource, &rq, &rsc)) < 0)
+		goto failed;
 	if (rsc.deny != NULL) {
-		add_step(&res, STAGE_EXPLICIT_DENY, set->resource, rsc.deny, 0);
+		add_step(&res, STAGE_EXPLICIT_DENY, rsc.deny_policy, rsc.deny, 0);
 		goto deny_explicit;
 	}
 	if (!service) {
 		for (l = 0; l < set->nlevels; l++) {
-			scp_allow[l] = NULL;
-			scp_pol[l] = NULL;
-			for (i = 0; i < set->nscp[l]; i++) {
-				scan_policy(set->scp_levels[l][i], &rq, &lvl);
-				if (lvl.deny != NULL) {
-					add_step(&res, STAGE_EXPLICIT_DENY,
-					    set->scp_levels[l][i], lvl.deny, l);
-					goto deny_explicit;
-				}
-				if (scp_allow[l] == NULL && lvl.allow != NULL) {
-					scp_allow[l] = lvl.allow;
-					scp_pol[l] = set->scp_levels[l][i];
-				}
-			}
-		}
-		for (i = 0; i < set->nidentity; i++) {
-			scan_policy(set->identity[i], &rq, &idsc);
-			if (idsc.deny != NULL) {
-				add_step(&res, STAGE_EXPLICIT_DENY, set->identity[i], idsc.deny, 0);
+			if ((r = scan_list(set->scp_levels[l], set->nscp[l], &rq, &scp[l])) < 0)
+				goto failed;
+			if (scp[l].deny != NULL) {
+				add_step(&res, STAGE_EXPLICIT_DENY, scp[l].deny_policy, scp[l].deny, l);
 				goto deny_explicit;
 			}
-			if (id_allow == NULL && idsc.allow != NULL) {
-				id_allow = idsc.allow;
-				id_pol = set->identity[i];
-			}
 		}
-		scan_policy(set->boundary, &rq, &bsc);
-		if (bsc.deny != NULL) {
-			add_step(&res, STAGE_EXPLICIT_DENY, set->boundary, bsc.deny, 0);
-			goto deny_explicit;
-		}
-		for (i = 0; i < set->nsession; i++) {
-			scan_policy(set->session[i], &rq, &ssc);
-			if (ssc.deny != NULL) {
-				add_step(&res, STAGE_EXPLICIT_DENY, set->session[i], ssc.deny, 0);
+		if ((r = scan_list(set->identity, set->nidentity, &rq, &ids)) < 0 ||
+		    (r = scan_policy(set->boundary, &rq, &bnd)) < 0 ||
+		    (r = scan_list(set->session, set->nsession, &rq, &ses)) < 0)
+			goto failed;
+		for (k = 0; k < 3; k++) {
+			const struct scan *sc = k == 0 ? &ids : k == 1 ? &bnd : &ses;
+
+			if (sc->deny != NULL) {
+				add_step(&res, STAGE_EXPLICIT_DENY, sc->deny_policy, sc->deny, 0);
 				goto deny_explicit;
-			}
-			if (sess_allow == NULL && ssc.allow != NULL) {
-				sess_allow = ssc.allow;
-				sess_pol = set->session[i];
 			}
 		}
 		/* 2. Every SCP level must allow. */
 		for (l = 0; l < set->nlevels; l++) {
-			if (scp_allow[l] == NULL) {
+			if (scp[l].allow == NULL) {
 				res.deny_stage = STAGE_SCP;
 				add_step(&res, STAGE_SCP, NULL, NULL, l);
 				goto done;
 			}
 		}
 		for (l = 0; l < set->nlevels; l++)
-			add_step(&res, STAGE_SCP, scp_pol[l], scp_allow[l], l);
+			add_step(&res, STAGE_SCP, scp[l].allow_policy, scp[l].allow, l);
 	}
 
-	/* 3. Allows: a service principal has only the resource policy. */
+	/* 3. A service principal has only the resource policy. */
 	if (service) {
-		st = rsc.grant[GRANT_DIRECT];
+		st = rsc.grant[GRANT_DIRECT] != NULL ? rsc.grant[GRANT_DIRECT] :
+		    rsc.grant[GRANT_LIMITED];
 		if (st != NULL) {
 			add_step(&res, STAGE_RESOURCE_GRANT, set->resource, st, 0);
 			res.decision = POLICY_ALLOW;
@@ -311,22 +395,20 @@ policy_evaluate(const struct policy_set *set, const struct policy_request *req,
 		}
 		goto done;
 	}
-	boundary_ok = set->boundary == NULL || bsc.allow != NULL;
-	session_ok = set->nsession == 0 || sess_allow != NULL;
-	id_side = id_allow != NULL && boundary_ok && session_ok;
+	boundary_ok = set->boundary == NULL || bnd.allow != NULL;
+	session_ok = set->nsession == 0 || ses.allow != NULL;
+	id_side = ids.allow != NULL && boundary_ok && session_ok;
 
 	if (rq.cross_account) {
-		/* Both the identity side and the resource policy must allow. */
-		for (i = GRANT_KINDS - 1, st = NULL; i > GRANT_NONE && st == NULL; i--)
-			st = rsc.grant[i];
+		/* 4. Cross-account: the identity side and the resource policy must both allow. */
+		for (k = GRANT_KINDS - 1, st = NULL; k > GRANT_NONE && st == NULL; k--)
+			st = rsc.grant[k];
 		if (id_side && st != NULL) {
 			res.decision = POLICY_ALLOW;
 			add_step(&res, STAGE_RESOURCE_GRANT, set->resource, st, 0);
 			goto allow_identity;
 		}
-		if (id_allow != NULL)
-			add_step(&res, STAGE_IDENTITY, id_pol, id_allow, 0);
-		if (id_allow == NULL)
+		if (ids.allow == NULL)
 			res.deny_stage = STAGE_NO_ALLOW;
 		else if (!boundary_ok)
 			res.deny_stage = STAGE_BOUNDARY;
@@ -334,63 +416,58 @@ policy_evaluate(const struct policy_set *set, const struct policy_request *req,
 			res.deny_stage = STAGE_SESSION;
 		else
 			res.deny_stage = rq.kms_key ? STAGE_KEY_POLICY : STAGE_RESOURCE_POLICY;
-		goto done;
+		goto deny_context;
 	}
 
-	/* Same account. */
-	delegated = !rq.kms_key || rsc.grant[GRANT_ACCOUNT] != NULL;
-	id_counts = id_side && delegated;
+	/* 5. Same account: a resource-policy grant, within its limits ... */
 	if (rsc.grant[GRANT_DIRECT] != NULL) {
-		granted = true;
-		add_step(&res, STAGE_RESOURCE_GRANT, set->resource, rsc.grant[GRANT_DIRECT], 0);
-	} else if (rsc.grant[GRANT_USER] != NULL && session_ok) {
-		granted = true;
-		add_step(&res, STAGE_RESOURCE_GRANT, set->resource, rsc.grant[GRANT_USER], 0);
-		if (sess_allow != NULL)
-			add_step(&res, STAGE_SESSION, sess_pol, sess_allow, 0);
-	} else if (rsc.grant[GRANT_ROLE] != NULL && boundary_ok && session_ok) {
-		granted = true;
-		add_step(&res, STAGE_RESOURCE_GRANT, set->resource, rsc.grant[GRANT_ROLE], 0);
-		if (bsc.allow != NULL)
-			add_step(&res, STAGE_BOUNDARY, set->boundary, bsc.allow, 0);
-		if (sess_allow != NULL)
-			add_step(&res, STAGE_SESSION, sess_pol, sess_allow, 0);
-	} else {
-		granted = false;
-	}
-	if (granted) {
 		res.decision = POLICY_ALLOW;
+		add_step(&res, STAGE_RESOURCE_GRANT, set->resource, rsc.grant[GRANT_DIRECT], 0);
 		goto done;
 	}
-	if (id_counts) {
+	if (rsc.grant[GRANT_USER] != NULL && session_ok) {
+		res.decision = POLICY_ALLOW;
+		add_step(&res, STAGE_RESOURCE_GRANT, set->resource, rsc.grant[GRANT_USER], 0);
+		add_step(&res, STAGE_SESSION, ses.allow_policy, ses.allow, 0);
+		goto done;
+	}
+	if (rsc.grant[GRANT_LIMITED] != NULL && boundary_ok && session_ok) {
+		res.decision = POLICY_ALLOW;
+		add_step(&res, STAGE_RESOURCE_GRANT, set->resource, rsc.grant[GRANT_LIMITED], 0);
+		add_step(&res, STAGE_BOUNDARY, set->boundary, bnd.allow, 0);
+		add_step(&res, STAGE_SESSION, ses.allow_policy, ses.allow, 0);
+		goto done;
+	}
+	/* ... or the identity side, which for a KMS key the key policy must delegate to */
+	delegated = !rq.kms_key || rsc.grant[GRANT_ACCOUNT] != NULL;
+	if (id_side && delegated) {
 		res.decision = POLICY_ALLOW;
 		if (rq.kms_key)
 			add_step(&res, STAGE_ACCOUNT_DELEGATION, set->resource,
 			    rsc.grant[GRANT_ACCOUNT], 0);
 		goto allow_identity;
 	}
-	/* Say what did allow, so the refusal shows which stage took it away. */
-	if (id_allow != NULL)
-		add_step(&res, STAGE_IDENTITY, id_pol, id_allow, 0);
-	if (id_side && !delegated)
+	if (id_side)
 		res.deny_stage = STAGE_KEY_POLICY;
-	else if ((id_allow != NULL || rsc.grant[GRANT_ROLE] != NULL) && !boundary_ok)
+	else if ((ids.allow != NULL || rsc.grant[GRANT_LIMITED] != NULL) && !boundary_ok)
 		res.deny_stage = STAGE_BOUNDARY;
-	else if ((id_allow != NULL || rsc.grant[GRANT_ROLE] != NULL ||
+	else if ((ids.allow != NULL || rsc.grant[GRANT_LIMITED] != NULL ||
 	    rsc.grant[GRANT_USER] != NULL) && !session_ok)
 		res.deny_stage = STAGE_SESSION;
-	else if (rq.kms_key && set->resource == NULL)
+	else if (!delegated)
 		res.deny_stage = STAGE_KEY_POLICY;
 	else
 		res.deny_stage = STAGE_NO_ALLOW;
+
+ deny_context:
+	/* say what did allow, so the refusal shows which stage took it away */
+	add_step(&res, STAGE_IDENTITY, ids.allow_policy, ids.allow, 0);
 	goto done;
 
  allow_identity:
-	add_step(&res, STAGE_IDENTITY, id_pol, id_allow, 0);
-	if (bsc.allow != NULL)
-		add_step(&res, STAGE_BOUNDARY, set->boundary, bsc.allow, 0);
-	if (sess_allow != NULL)
-		add_step(&res, STAGE_SESSION, sess_pol, sess_allow, 0);
+	add_step(&res, STAGE_IDENTITY, ids.allow_policy, ids.allow, 0);
+	add_step(&res, STAGE_BOUNDARY, set->boundary, bnd.allow, 0);
+	add_step(&res, STAGE_SESSION, ses.allow_policy, ses.allow, 0);
 	goto done;
 
  deny_explicit:
@@ -401,6 +478,9 @@ policy_evaluate(const struct policy_set *set, const struct policy_request *req,
 		res.deny_stage = STAGE_NO_ALLOW;
 	*ret_result = res;
 	r = 0;
+	goto out;
+ failed:
+	r = scan_failed(r, &rq);
  out:
 	return r;
 }

@@ -9,6 +9,7 @@
 #define ATOM_STAR	0x100
 #define ATOM_QMARK	0x101
 #define ATOM_STAR_SEG	0x102	/* ARN matching: a `*` that cannot cross a `:` */
+#define ATOM_VCOLON	0x103	/* a ':' from a variable's value: never a field separator */
 #define ATOM_VAR	0x200	/* + variable index */
 #define PATTERN_MAX	8192	/* bytes of source text */
 #define VARS_MAX	64
@@ -44,7 +45,8 @@ dup_range(const char *s, size_t len, bool fold)
 /*
  * Parses the variable starting at src[*pos] ("${"), appending its atom.
  * Returns 1 when a variable or escape was consumed, 0 when the text there
- * is not a well-formed variable (it is then literal text).
+ * is not a well-formed variable (it is then literal text), CG_ERR_LIMIT
+ * past VARS_MAX variables, CG_ERR_NOMEM.
  */
 static int
 parse_var(struct pattern *pat, const char *src, size_t len, size_t *pos)
@@ -84,15 +86,18 @@ parse_var(struct pattern *pat, const char *src, size_t len, size_t *pos)
 		while (i < len && src[i] == ' ')
 			i++;
 	}
-	if (i >= len || src[i] != '}' || kend == kstart || pat->nvars >= VARS_MAX)
+	if (i >= len || src[i] != '}' || kend == kstart)
 		return 0;
+	if (pat->nvars >= VARS_MAX)
+		return CG_ERR_LIMIT;	/* never silently literal */
 	v = &pat->vars[pat->nvars];
 	if ((v->key = dup_range(src + kstart, kend - kstart, true)) == NULL)
-		return -1;
+		return CG_ERR_NOMEM;
 	v->def = NULL;
 	if (has_def && (v->def = dup_range(src + dstart, dend - dstart, false)) == NULL) {
 		free(v->key);
-		return -1;
+		v->key = NULL;
+		return CG_ERR_NOMEM;
 	}
 	pat->atoms[pat->natoms++] = (uint16_t)(ATOM_VAR + pat->nvars);
 	pat->nvars++;
@@ -112,12 +117,23 @@ pattern_compile(struct pattern *pat, const char *src, size_t len, unsigned flags
 	ENSURE(src != NULL, CG_ERR_INVALID_ARG);
 	ENSURE(len <= PATTERN_MAX, CG_ERR_LIMIT);
 	ENSURE((pat->atoms = calloc(len + 1, sizeof(*pat->atoms))) != NULL, CG_ERR_NOMEM);
-	if ((flags & PATTERN_VARS) && memmem(src, len, "${", 2) != NULL)
-		ENSURE((pat->vars = calloc(VARS_MAX, sizeof(*pat->vars))) != NULL,
-		    CG_ERR_NOMEM);
+	if (flags & PATTERN_VARS) {
+		const char *at = src;
+		size_t nvars = 0;
+
+		while ((at = memmem(at, len - (size_t)(at - src), "${", 2)) != NULL) {
+			nvars++;
+			at += 2;
+		}
+		if (nvars > VARS_MAX)
+			nvars = VARS_MAX;
+		if (nvars > 0)
+			ENSURE((pat->vars = calloc(nvars, sizeof(*pat->vars))) != NULL,
+			    CG_ERR_NOMEM);
+	}
 	for (i = 0; i < len; ) {
 		if (pat->vars != NULL && src[i] == '$' && i + 1 < len && src[i + 1] == '{') {
-			ENSURE((v = parse_var(pat, src, len, &i)) >= 0, CG_ERR_NOMEM);
+			GUARD(v = parse_var(pat, src, len, &i));
 			if (v == 1)
 				continue;
 		}
@@ -167,16 +183,33 @@ pattern_clear(struct pattern *pat)
 	memset(pat, 0, sizeof(*pat));
 }
 
-/* Classic wildcard match with one backtrack point; atoms are already folded. */
 static bool
-glob_atoms(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icase)
+atom_is(uint16_t a, uint16_t c)
+{
+	return a == c || (a == ATOM_VCOLON && c == ':');
+}
+
+/*
+ * Classic wildcard match with one backtrack point; atoms are already
+ * folded.  1 match, 0 none, CG_ERR_LIMIT when the budget runs out.
+ */
+static int
+glob_atoms(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icase,
+    struct cg_budget *b)
 {
 	size_t pi = 0, si = 0, star_p = SIZE_MAX, star_s = 0;
+	uint64_t left = b->left;	/* a local copy: the loop is the hot path */
 	uint16_t c;
+	int r = 0;
 
 	while (si < sn) {
+		if (left == 0) {
+			r = CG_ERR_LIMIT;
+			goto out;
+		}
+		left--;
 		c = (uint8_t)(icase ? cg_ascii_lower(s[si]) : s[si]);
-		if (pi < pn && (p[pi] == ATOM_QMARK || p[pi] == c)) {
+		if (pi < pn && (p[pi] == ATOM_QMARK || atom_is(p[pi], c))) {
 			pi++;
 			si++;
 		} else if (pi < pn && p[pi] == ATOM_STAR) {
@@ -186,36 +219,40 @@ glob_atoms(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icase)
 			pi = star_p + 1;
 			si = ++star_s;
 		} else {
-			return false;
+			goto out;	/* r = 0: no match */
 		}
 	}
 	while (pi < pn && p[pi] == ATOM_STAR)
 		pi++;
-	return pi == pn;
+	r = pi == pn;
+ out:
+	b->left = left;
+	return r;
 }
 
-/*
- * Glob where ATOM_STAR_SEG matches any run without ':'.  Mixed star kinds
- * defeat the one-backtrack-point shortcut, so this walks the pattern as an
- * NFA: reach[i] says pattern position i is reachable after the input so far.
- */
 static bool
 is_star(uint16_t a)
 {
 	return a == ATOM_STAR || a == ATOM_STAR_SEG;
 }
 
-static bool
-glob_atoms_seg(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icase)
+/*
+ * Glob where ATOM_STAR_SEG matches any run without ':'.  Mixed star kinds
+ * defeat the one-backtrack-point shortcut, so this walks the pattern as an
+ * NFA: cur[i] says pattern position i is reachable after the input so far.
+ */
+static int
+glob_atoms_seg(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icase,
+    struct cg_budget *b)
 {
 	bool stack_buf[2 * (EXPAND_STACK + 1)], *buf = stack_buf, *heap = NULL;
-	bool *cur, *next, *tmp, m;
+	bool *cur, *next, *tmp;
 	size_t i, si;
 	uint16_t c;
+	int r = CG_ERR_INTERNAL;
 
 	if (2 * (pn + 1) > CG_NELEM(stack_buf)) {
-		if ((heap = calloc(2 * (pn + 1), sizeof(*heap))) == NULL)
-			return false;
+		ENSURE((heap = calloc(2 * (pn + 1), sizeof(*heap))) != NULL, CG_ERR_NOMEM);
 		buf = heap;
 	}
 	cur = buf;
@@ -226,6 +263,7 @@ glob_atoms_seg(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icas
 		if (cur[i] && is_star(p[i]))
 			cur[i + 1] = true;
 	for (si = 0; si < sn; si++) {
+		GUARD(cg_budget_spend(b, pn + 1));
 		c = (uint8_t)(icase ? cg_ascii_lower(s[si]) : s[si]);
 		memset(next, 0, (pn + 1) * sizeof(*next));
 		for (i = 0; i < pn; i++) {
@@ -233,7 +271,7 @@ glob_atoms_seg(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icas
 				continue;
 			if (p[i] == ATOM_STAR || (p[i] == ATOM_STAR_SEG && c != ':'))
 				next[i] = true;
-			else if (p[i] == ATOM_QMARK || p[i] == c)
+			else if (p[i] == ATOM_QMARK || atom_is(p[i], c))
 				next[i + 1] = true;
 		}
 		for (i = 0; i < pn; i++)
@@ -243,9 +281,10 @@ glob_atoms_seg(const uint16_t *p, size_t pn, const char *s, size_t sn, bool icas
 		cur = next;
 		next = tmp;
 	}
-	m = cur[pn];
+	r = cur[pn] ? 1 : 0;
+ out:
 	free(heap);
-	return m;
+	return r;
 }
 
 /*
@@ -277,33 +316,39 @@ arn_mark_stars(const uint16_t *in, size_t n, uint16_t *out)
 }
 
 /*
- * Resolves variables into a flat atom array (values literal, folded when
- * ICASE).  Returns the array (tmp or a heap one in *heap), NULL when a
- * variable is missing or memory ran out.
+ * Resolves variables into a flat atom array: values are literal (folded
+ * when ICASE), and a ':' from a value is ATOM_VCOLON, which matches ':'
+ * but never separates ARN fields.  0 with *ret_atoms (tmp, or a heap
+ * array in *heap); 0 with *ret_atoms NULL when a variable is missing and
+ * has no default (no match); CG_ERR_NOMEM / CG_ERR_LIMIT.
  */
-static const uint16_t *
-expand(const struct pattern *pat, const struct context *ctx, uint16_t *tmp,
-    size_t tmpn, uint16_t **heap, size_t *ret_n)
+static int
+expand(const struct pattern *pat, const struct context *ctx, uint16_t *tmp, size_t tmpn,
+    uint16_t **heap, const uint16_t **ret_atoms, size_t *ret_n, struct cg_budget *b)
 {
 	const char *vals[VARS_MAX];
 	size_t lens[VARS_MAX], total = 0, i, j, n = 0;
 	bool icase = (pat->flags & PATTERN_ICASE) != 0;
 	uint16_t *out = tmp, a;
+	int r = CG_ERR_INTERNAL;
 
 	*heap = NULL;
+	*ret_atoms = NULL;
 	for (i = 0; i < pat->nvars; i++) {
 		vals[i] = context_get_single(ctx, pat->vars[i].key);
 		if (vals[i] == NULL)
 			vals[i] = pat->vars[i].def;
-		if (vals[i] == NULL)
-			return NULL;
+		if (vals[i] == NULL) {
+			r = 0;		/* missing: the pattern matches nothing */
+			goto out;
+		}
 		lens[i] = strlen(vals[i]);
 		total += lens[i];
 	}
 	total += pat->natoms;
+	GUARD(cg_budget_spend(b, total));
 	if (total > tmpn) {
-		if ((*heap = malloc(total * sizeof(**heap))) == NULL)
-			return NULL;
+		ENSURE((*heap = malloc(total * sizeof(**heap))) != NULL, CG_ERR_NOMEM);
 		out = *heap;
 	}
 	for (i = 0; i < pat->natoms; i++) {
@@ -315,11 +360,15 @@ expand(const struct pattern *pat, const struct context *ctx, uint16_t *tmp,
 		for (j = 0; j < lens[a - ATOM_VAR]; j++) {
 			char c = vals[a - ATOM_VAR][j];
 
-			out[n++] = (uint8_t)(icase ? cg_ascii_lower(c) : c);
+			out[n++] = c == ':' ? ATOM_VCOLON :
+			    (uint8_t)(icase ? cg_ascii_lower(c) : c);
 		}
 	}
+	*ret_atoms = out;
 	*ret_n = n;
-	return out;
+	r = 0;
+ out:
+	return r;
 }
 
 static bool
@@ -337,62 +386,81 @@ literal_equal(const struct pattern *pat, const char *s, size_t len)
 	return true;
 }
 
-bool
-pattern_match(const struct pattern *pat, const char *s, size_t len,
-    const struct context *ctx)
+/* The atoms to match: the compiled ones, or an expansion.  *ret_atoms NULL: no match. */
+static int
+atoms_for(const struct pattern *pat, const struct context *ctx, uint16_t *tmp,
+    uint16_t **heap, const uint16_t **ret_atoms, size_t *ret_n, struct cg_budget *b)
 {
-	uint16_t tmp[EXPAND_STACK], *heap = NULL;
-	const uint16_t *atoms;
-	size_t n = 0;
-	bool m;
-
-	if (pat->star_only)
-		return true;
-	if (pat->literal)
-		return literal_equal(pat, s, len);
-	if (pat->nvars == 0)
-		return glob_atoms(pat->atoms, pat->natoms, s, len,
-		    (pat->flags & PATTERN_ICASE) != 0);
-	if ((atoms = expand(pat, ctx, tmp, EXPAND_STACK, &heap, &n)) == NULL)
-		return false;
-	m = glob_atoms(atoms, n, s, len, (pat->flags & PATTERN_ICASE) != 0);
-	free(heap);
-	return m;
+	*heap = NULL;
+	if (pat->nvars == 0) {
+		*ret_atoms = pat->atoms;
+		*ret_n = pat->natoms;
+		return 0;
+	}
+	return expand(pat, ctx, tmp, EXPAND_STACK, heap, ret_atoms, ret_n, b);
 }
 
-bool
+int
+pattern_match(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx, struct cg_budget *b)
+{
+	uint16_t tmp[EXPAND_STACK], *heap = NULL;
+	const uint16_t *atoms = NULL;
+	size_t n = 0;
+	int r = CG_ERR_INTERNAL;
+
+	if (pat->star_only) {
+		r = 1;
+		goto out;
+	}
+	if (pat->literal) {
+		r = literal_equal(pat, s, len) ? 1 : 0;
+		goto out;
+	}
+	GUARD(atoms_for(pat, ctx, tmp, &heap, &atoms, &n, b));
+	r = atoms == NULL ? 0 :
+	    glob_atoms(atoms, n, s, len, (pat->flags & PATTERN_ICASE) != 0, b);
+ out:
+	free(heap);
+	return r;
+}
+
+int
 pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
-    const struct context *ctx)
+    const struct context *ctx, struct cg_budget *b)
 {
 	uint16_t tmp[EXPAND_STACK], mark_tmp[EXPAND_STACK], *heap = NULL, *mheap = NULL;
-	const uint16_t *atoms;
+	const uint16_t *atoms = NULL;
 	uint16_t *marked = mark_tmp;
 	size_t n = 0;
-	bool icase = (pat->flags & PATTERN_ICASE) != 0, m = false;
+	bool icase = (pat->flags & PATTERN_ICASE) != 0;
+	int r = CG_ERR_INTERNAL;
 
-	if (pat->star_only)
-		return true;
-	if (pat->literal)
-		return literal_equal(pat, s, len);
-	if (pat->nvars == 0) {
-		atoms = pat->atoms;
-		n = pat->natoms;
-	} else if ((atoms = expand(pat, ctx, tmp, EXPAND_STACK, &heap, &n)) == NULL) {
-		return false;
+	if (pat->star_only) {
+		r = 1;
+		goto out;
+	}
+	if (pat->literal) {
+		r = literal_equal(pat, s, len) ? 1 : 0;
+		goto out;
+	}
+	GUARD(atoms_for(pat, ctx, tmp, &heap, &atoms, &n, b));
+	if (atoms == NULL) {
+		r = 0;
+		goto out;
 	}
 	if (n > EXPAND_STACK) {
-		if ((mheap = malloc(n * sizeof(*mheap))) == NULL)
-			goto out;
+		ENSURE((mheap = malloc(n * sizeof(*mheap))) != NULL, CG_ERR_NOMEM);
 		marked = mheap;
 	}
 	if (arn_mark_stars(atoms, n, marked))
-		m = glob_atoms_seg(marked, n, s, len, icase);
+		r = glob_atoms_seg(marked, n, s, len, icase, b);
 	else
-		m = glob_atoms(atoms, n, s, len, icase);
+		r = glob_atoms(atoms, n, s, len, icase, b);
  out:
 	free(heap);
 	free(mheap);
-	return m;
+	return r;
 }
 
 /* Splits at the first five colons; returns the number of fields (1..6). */
@@ -412,6 +480,7 @@ split_subject(const char *s, size_t len, size_t start[6], size_t end[6])
 	return f + 1;
 }
 
+/* The same over atoms: only literal ':' separates (not ATOM_VCOLON). */
 static size_t
 split_atoms(const uint16_t *a, size_t n, size_t start[6], size_t end[6])
 {
@@ -428,27 +497,31 @@ split_atoms(const uint16_t *a, size_t n, size_t start[6], size_t end[6])
 	return f + 1;
 }
 
-bool
+int
 pattern_match_arn_fields(const struct pattern *pat, const char *s, size_t len,
-    const struct context *ctx)
+    const struct context *ctx, struct cg_budget *b)
 {
 	uint16_t tmp[EXPAND_STACK], *heap = NULL;
-	const uint16_t *atoms;
+	const uint16_t *atoms = NULL;
 	size_t n = 0, ps[6], pe[6], ss[6], se[6], f;
-	bool icase = (pat->flags & PATTERN_ICASE) != 0, m = true;
+	bool icase = (pat->flags & PATTERN_ICASE) != 0;
+	int r = CG_ERR_INTERNAL, m;
 
-	if (pat->star_only)
-		return true;
-	if (pat->nvars == 0) {
-		atoms = pat->atoms;
-		n = pat->natoms;
-	} else if ((atoms = expand(pat, ctx, tmp, EXPAND_STACK, &heap, &n)) == NULL) {
-		return false;
+	if (pat->star_only) {
+		r = 1;
+		goto out;
 	}
-	if (split_atoms(atoms, n, ps, pe) != 6 || split_subject(s, len, ss, se) != 6)
-		m = false;
-	for (f = 0; f < 6 && m; f++)
-		m = glob_atoms(atoms + ps[f], pe[f] - ps[f], s + ss[f], se[f] - ss[f], icase);
+	GUARD(atoms_for(pat, ctx, tmp, &heap, &atoms, &n, b));
+	if (atoms == NULL || split_atoms(atoms, n, ps, pe) != 6 ||
+	    split_subject(s, len, ss, se) != 6) {
+		r = 0;
+		goto out;
+	}
+	for (f = 0, m = 1; f < 6 && m == 1; f++)
+		GUARD(m = glob_atoms(atoms + ps[f], pe[f] - ps[f], s + ss[f], se[f] - ss[f],
+		    icase, b));
+	r = m;
+ out:
 	free(heap);
-	return m;
+	return r;
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cg_err.h"
+
 struct context;
 
 enum {
@@ -41,17 +43,47 @@ struct pattern {
 	uint64_t		 hash;		/* literal patterns: cg_hash of text */
 };
 
-/* Compiles src (len bytes) into *pat.  CG_ERR_LIMIT for over-long input. */
+/*
+ * Compiles src (len bytes) into *pat.  CG_ERR_LIMIT for over-long input or
+ * more than 64 policy variables.
+ */
 int pattern_compile(struct pattern *pat, const char *src, size_t len, unsigned flags);
 void pattern_clear(struct pattern *pat);
 
 /*
- * Whole-string match of s against pat.  Variables are resolved in ctx
- * (which may be NULL: every variable is then missing).  A variable that is
- * missing and has no default makes the match fail.
+ * A budget of matching steps for one evaluation: every glob step, every
+ * expanded atom costs one.  A query that would need more fails with
+ * CG_ERR_LIMIT instead of running for minutes.
  */
-bool pattern_match(const struct pattern *pat, const char *s, size_t len,
-    const struct context *ctx);
+struct cg_budget {
+	uint64_t	left;
+};
+
+/* Takes n steps from the budget; CG_ERR_LIMIT (and nothing left) once it is spent. */
+static inline int
+cg_budget_spend(struct cg_budget *b, uint64_t n)
+{
+	if (b->left < n) {
+		b->left = 0;
+		return CG_ERR_LIMIT;
+	}
+	b->left -= n;
+	return 0;
+}
+
+/*
+ * The matchers below return 1 for a match, 0 for none, and a negative
+ * CG_ERR_* (CG_ERR_NOMEM, CG_ERR_LIMIT when the budget is spent) when they
+ * could not decide -- never "no match" for an error, so a Deny cannot be
+ * skipped because memory ran short.
+ *
+ * Variables are resolved in ctx (which may be NULL: every variable is then
+ * missing).  A variable that is missing and has no default makes the
+ * pattern match nothing.  A ':' that comes from a variable's value matches
+ * ':' but never separates ARN fields.
+ */
+int pattern_match(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx, struct cg_budget *b);
 
 /*
  * ARN match (AWS "IAM JSON policy elements: Resource"): case-sensitive; a
@@ -59,8 +91,8 @@ bool pattern_match(const struct pattern *pat, const char *s, size_t len,
  * field only, while a `*` that ends a field, or stands in the resource part,
  * may also match `:` and `/`.
  */
-bool pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
-    const struct context *ctx);
+int pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx, struct cg_budget *b);
 
 /*
  * ARN condition operators (AWS: "each of the six colon-delimited components
@@ -69,8 +101,8 @@ bool pattern_match_arn(const struct pattern *pat, const char *s, size_t len,
  * pattern_match_arn() on purpose: a context ARN can be crafted by the
  * caller, e.g. "...:eu-west-1:999999999999:application/x:111111111111:...".
  */
-bool pattern_match_arn_fields(const struct pattern *pat, const char *s, size_t len,
-    const struct context *ctx);
+int pattern_match_arn_fields(const struct pattern *pat, const char *s, size_t len,
+    const struct context *ctx, struct cg_budget *b);
 
 /* FNV-1a over len bytes, ASCII-folded when icase. */
 uint64_t cg_hash(const char *s, size_t len, bool icase);

@@ -36,6 +36,7 @@ enum policy_kind {
 #define POLICY_DOC_MAX		(1024 * 1024)	/* bytes of JSON text */
 #define POLICY_STATEMENTS_MAX	1024
 #define POLICY_ELEMENTS_MAX	1024		/* entries in one Action, Resource, ... list */
+#define POLICY_ENTRIES_MAX	10000		/* entries in all lists of one policy */
 
 /*
  * Compiles a policy document (a JSON object, or a JSON string holding one)

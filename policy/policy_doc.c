@@ -28,6 +28,7 @@ struct doc_ctx {
 	struct cg_buf	*why;
 	size_t		 stmt;		/* SIZE_MAX: not inside a statement */
 	const char	*sid;
+	size_t		 elements;	/* entries compiled so far, against POLICY_ENTRIES_MAX */
 };
 
 /* Writes "NAME: Statement[i] (Sid "X"): " then the formatted message. */
@@ -92,8 +93,8 @@ for_each_string(struct doc_ctx *dc, struct json_object *o, const char *field,
 
 	if (json_object_is_type(o, json_type_string)) {
 		GUARD(get_string(dc, o, field, &s, &len));
-		*ret_count = 1;
 		GUARD(each(dc, s, len, 0, arg));
+		*ret_count = 1;
 		goto out;
 	}
 	if (!json_object_is_type(o, json_type_array)) {
@@ -110,20 +111,24 @@ for_each_string(struct doc_ctx *dc, struct json_object *o, const char *field,
 		r = fail(dc, "%s: more than %d entries", field, POLICY_ELEMENTS_MAX);
 		goto out;
 	}
-	*ret_count = n;
 	for (i = 0; i < n; i++) {
 		GUARD(get_string(dc, json_object_array_get_idx(o, i), field, &s, &len));
 		GUARD(each(dc, s, len, i, arg));
 	}
+	*ret_count = n;
 	r = 0;
  out:
 	return r;
 }
 
+/* Counts one more entry against the policy's total (memory grows with it). */
 static int
 count_strings(struct doc_ctx *dc, const char *s, size_t len, size_t i, void *arg)
 {
-	(void)dc; (void)s; (void)len; (void)i; (void)arg;
+	(void)s; (void)len; (void)i; (void)arg;
+	if (++dc->elements > POLICY_ENTRIES_MAX)
+		return fail(dc, "more than %d entries in all (actions, resources, "
+		    "principals, condition values)", POLICY_ENTRIES_MAX);
 	return 0;
 }
 
@@ -305,8 +310,9 @@ compile_condition(struct doc_ctx *dc, const struct policy *pol, const char *opna
 		c->key[i] = cg_ascii_lower(c->key[i]);
 	c->key_hash = cg_hash(c->key, i, false);
 	n = json_object_is_type(vals, json_type_array) ? json_object_array_length(vals) : 1;
-	if (n == 0 || n > POLICY_ELEMENTS_MAX) {
-		r = fail(dc, "Condition: %s: %s: %s", opname, key,
+	dc->elements += n;
+	if (n == 0 || n > POLICY_ELEMENTS_MAX || dc->elements > POLICY_ENTRIES_MAX) {
+		r = fail(dc, "Condition: %.64s: %.100s: %s", opname, key,
 		    n == 0 ? "empty list of values" : "too many values");
 		goto out;
 	}
@@ -614,7 +620,7 @@ policy_compile(struct json_object *doc, enum policy_kind kind, const char *name,
     struct policy **ret_policy, struct cg_buf *why)
 {
 	struct json_object *parsed = NULL;
-	struct doc_ctx dc = { name, why, SIZE_MAX, NULL };
+	struct doc_ctx dc = { name, why, SIZE_MAX, NULL, 0 };
 	struct policy *pol = NULL;
 	const char *msg = NULL;
 	int r = CG_ERR_INTERNAL;
@@ -647,7 +653,7 @@ policy_compile_text(const char *text, size_t len, enum policy_kind kind,
     const char *name, struct policy **ret_policy, struct cg_buf *why)
 {
 	struct json_object *doc = NULL;
-	struct doc_ctx dc = { name, why, SIZE_MAX, NULL };
+	struct doc_ctx dc = { name, why, SIZE_MAX, NULL, 0 };
 	const char *msg = NULL;
 	int r = CG_ERR_INTERNAL;
 

@@ -28,13 +28,18 @@ struct principal {
 	size_t			 role_name_len;
 };
 
-/* How a statement's Principal element names a request's principal. */
+/*
+ * How a statement's Principal element names a request's principal, and so
+ * how far a resource-policy grant reaches on its own (AWS "Policy
+ * evaluation logic"; where AWS is silent, the limited reading).
+ */
 enum grant_kind {
 	GRANT_NONE = 0,
 	GRANT_ACCOUNT,	/* the principal's account: delegation to its IAM policies */
-	GRANT_ROLE,	/* the role ARN of a role session: boundary/session limits apply */
+	GRANT_LIMITED,	/* a role ARN (for its sessions), "*", NotPrincipal: limited by
+			 * the permission boundary and session policies */
 	GRANT_USER,	/* an IAM user ARN: session policies limit, the boundary does not */
-	GRANT_DIRECT,	/* the session ARN itself, "*", a service: no limits */
+	GRANT_DIRECT,	/* the session ARN itself, a service: no limits */
 	GRANT_KINDS
 };
 

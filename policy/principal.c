@@ -1,59 +1,23 @@
 /*
- * Principals: parsing a request's principal ARN, compiling the entries of a
+ * Principals: parsing a request's principal, compiling the entries of a
  * statement's Principal element, and matching one against the other.
  *
- * AWS matches principals exactly (no partial wildcards); a role ARN names
- * every session of that role; an account id or its root ARN names the
- * account, which in a resource policy means "delegate to the account's
- * IAM policies".
+ * AWS matches principals exactly (no partial wildcards; user and role
+ * names are unique regardless of case, so they compare without case); a
+ * role ARN names every session of that role; an account id or its root
+ * ARN names the account, which in a resource policy means "delegate to
+ * the account's IAM policies".  A Principal entry that is none of the
+ * forms AWS accepts is a malformed document, never a silent non-match.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "arn.h"
 #include "cg_buf.h"
 #include "cg_err.h"
 #include "cg_macros.h"
 #include "policy_int.h"
-
-struct arn {
-	const char	*f[6];
-	size_t		 l[6];
-};
-
-/* Splits text at its first five colons; false unless it is "arn:..." with six fields. */
-static bool
-arn_split(const char *text, size_t len, struct arn *a)
-{
-	size_t f = 0, i, start = 0;
-
-	for (i = 0; i < len && f < 5; i++) {
-		if (text[i] == ':') {
-			a->f[f] = text + start;
-			a->l[f] = i - start;
-			f++;
-			start = i + 1;
-		}
-	}
-	if (f != 5)
-		return false;
-	a->f[5] = text + start;
-	a->l[5] = len - start;
-	return a->l[0] == 3 && memcmp(a->f[0], "arn", 3) == 0 && a->l[1] > 0 &&
-	    a->l[2] > 0;
-}
-
-static bool
-is_account(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len != ARN_ACCOUNT_LEN)
-		return false;
-	for (i = 0; i < len; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-	return true;
-}
 
 static bool
 span_is(const char *s, size_t len, const char *lit)
@@ -62,41 +26,42 @@ span_is(const char *s, size_t len, const char *lit)
 }
 
 static bool
-has_prefix(const char *s, size_t len, const char *lit)
+ends_with(const char *s, size_t len, const char *lit)
 {
 	size_t n = strlen(lit);
 
-	return len >= n && memcmp(s, lit, n) == 0;
+	return len > n && memcmp(s + len - n, lit, n) == 0;
 }
 
+/* "kinesisanalytics.amazonaws.com", "logs.eu-west-1.amazonaws.com", ".cn" too. */
 static bool
 is_service_name(const char *s, size_t len)
 {
-	size_t i;
-	bool dot = false;
-
-	if (len == 0 || len > 256)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '.')
-			dot = true;
-		else if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		    s[i] == '-'))
-			return false;
-	}
-	return dot && s[0] != '.' && s[len - 1] != '.';
+	return len > 0 && len <= 256 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789.-") == len && s[0] != '.' &&
+	    (ends_with(s, len, ".amazonaws.com") || ends_with(s, len, ".amazonaws.com.cn"));
 }
 
-/* The last '/'-separated part of s (a name after its path). */
-static void
-last_part(const char *s, size_t len, const char **ret, size_t *ret_len)
+/* AIDA..., AROA..., AKIA...: the unique ids AWS may show in a Principal. */
+static bool
+is_unique_id(const char *s, size_t len)
 {
-	size_t i = len;
+	return len >= 16 && len <= 128 && s[0] == 'A' &&
+	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == len;
+}
 
-	while (i > 0 && s[i - 1] != '/')
+/* The last '/'-separated part of a resource (a name after its path). */
+static struct arn_field
+last_part(const struct arn_field *res)
+{
+	struct arn_field f = *res;
+	size_t i = res->len;
+
+	while (i > 0 && res->p[i - 1] != '/')
 		i--;
-	*ret = s + i;
-	*ret_len = len - i;
+	f.p = res->p + i;
+	f.len = res->len - i;
+	return f;
 }
 
 int
@@ -104,8 +69,9 @@ principal_parse(const char *text, struct principal *ret, struct cg_buf *why)
 {
 	struct principal p;
 	struct arn a;
-	const char *res, *slash;
-	size_t len, rl;
+	struct arn_field name;
+	const char *slash;
+	size_t len;
 	int r = CG_ERR_INVALID_ARG;
 
 	memset(&p, 0, sizeof(p));
@@ -117,42 +83,44 @@ principal_parse(const char *text, struct principal *ret, struct cg_buf *why)
 		p.type = PT_SERVICE;
 		goto done;
 	}
-	if (!arn_split(text, len, &a) || !is_account(a.f[4], a.l[4]) || a.l[3] != 0) {
-		cg_buf_putf(why, "principal \"%.*s\" is not an IAM or STS principal ARN "
+	if (arn_parse(text, len, &a) < 0 || !arn_is_account(a.account.p, a.account.len) ||
+	    a.region.len != 0) {
+		cg_buf_putf(why, "principal \"%.200s\" is not an IAM or STS principal ARN "
 		    "(arn:PARTITION:iam::ACCOUNT:user/NAME, ...:role/NAME, ...:root, "
 		    "arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION) nor a service "
-		    "name", (int)(len > 200 ? 200 : len), text);
+		    "principal (NAME.amazonaws.com)", text);
 		goto out;
 	}
-	p.partition = a.f[1];
-	p.partition_len = a.l[1];
-	memcpy(p.account, a.f[4], ARN_ACCOUNT_LEN);
-	res = a.f[5];
-	rl = a.l[5];
-	if (span_is(a.f[2], a.l[2], "iam") && span_is(res, rl, "root")) {
+	p.partition = a.partition.p;
+	p.partition_len = a.partition.len;
+	memcpy(p.account, a.account.p, ARN_ACCOUNT_LEN);
+	if (arn_field_is(&a.service, "iam") && arn_field_is(&a.resource, "root")) {
 		p.type = PT_ROOT;
-	} else if (span_is(a.f[2], a.l[2], "iam") && has_prefix(res, rl, "user/") && rl > 5 &&
-	    res[rl - 1] != '/') {
+	} else if (arn_field_is(&a.service, "iam") && arn_field_has_prefix(&a.resource, "user/") &&
+	    (name = last_part(&a.resource)).len > 0) {
 		p.type = PT_USER;
-	} else if (span_is(a.f[2], a.l[2], "iam") && has_prefix(res, rl, "role/") && rl > 5 &&
-	    res[rl - 1] != '/') {
+	} else if (arn_field_is(&a.service, "iam") && arn_field_has_prefix(&a.resource, "role/") &&
+	    (name = last_part(&a.resource)).len > 0) {
 		p.type = PT_ROLE;
-		last_part(res, rl, &p.role_name, &p.role_name_len);
-	} else if (span_is(a.f[2], a.l[2], "sts") && has_prefix(res, rl, "assumed-role/")) {
-		p.role_name = res + 13;
-		slash = memchr(p.role_name, '/', rl - 13);
-		if (slash == NULL || slash == p.role_name || slash == res + rl - 1) {
-			cg_buf_putf(why, "principal \"%s\": an assumed-role ARN needs "
+		p.role_name = name.p;
+		p.role_name_len = name.len;
+	} else if (arn_field_is(&a.service, "sts") &&
+	    arn_field_has_prefix(&a.resource, "assumed-role/")) {
+		p.role_name = a.resource.p + 13;
+		slash = memchr(p.role_name, '/', a.resource.len - 13);
+		if (slash == NULL || slash == p.role_name ||
+		    slash == a.resource.p + a.resource.len - 1) {
+			cg_buf_putf(why, "principal \"%.200s\": an assumed-role ARN needs "
 			    "assumed-role/ROLE/SESSION", text);
 			goto out;
 		}
 		p.role_name_len = (size_t)(slash - p.role_name);
 		p.type = PT_SESSION;
-	} else if (span_is(a.f[2], a.l[2], "sts") && has_prefix(res, rl, "federated-user/") &&
-	    rl > 15) {
+	} else if (arn_field_is(&a.service, "sts") &&
+	    arn_field_has_prefix(&a.resource, "federated-user/") && a.resource.len > 15) {
 		p.type = PT_FEDERATED_USER;
 	} else {
-		cg_buf_putf(why, "principal \"%s\" is not a user, role, root, assumed-role "
+		cg_buf_putf(why, "principal \"%.200s\" is not a user, role, root, assumed-role "
 		    "or federated-user ARN", text);
 		goto out;
 	}
@@ -163,20 +131,14 @@ principal_parse(const char *text, struct principal *ret, struct cg_buf *why)
 	return r;
 }
 
-static bool
-has_wildcard(const char *s)
-{
-	return strpbrk(s, "*?") != NULL;
-}
-
 int
 principal_ref_compile(const char *type, const char *value, struct principal_ref *ret,
     struct cg_buf *why)
 {
 	struct principal_ref ref;
 	struct arn a;
-	const char *name;
-	size_t len, nl;
+	struct arn_field name;
+	size_t len;
 	int r = CG_ERR_POLICY;
 
 	memset(&ref, 0, sizeof(ref));
@@ -185,69 +147,88 @@ principal_ref_compile(const char *type, const char *value, struct principal_ref 
 	if (strcmp(value, "*") == 0) {
 		if (strcmp(type, "AWS") != 0) {
 			cg_buf_putf(why, "\"*\" is only valid as Principal \"*\" or "
-			    "{\"AWS\": \"*\"}, not under \"%s\"", type);
+			    "{\"AWS\": \"*\"}, not under \"%.32s\"", type);
 			goto out;
 		}
 		ref.type = PR_ANY;
 		goto done;
 	}
-	if (has_wildcard(value)) {
-		cg_buf_putf(why, "\"%s\": principals cannot hold wildcards except a lone \"*\"",
-		    value);
+	if (strpbrk(value, "*?") != NULL) {
+		cg_buf_putf(why, "\"%.200s\": principals cannot hold wildcards except a lone "
+		    "\"*\"", value);
 		goto out;
 	}
 	if (strcmp(type, "Service") == 0) {
+		if (!is_service_name(value, len)) {
+			cg_buf_putf(why, "Service \"%.200s\" is not a service principal "
+			    "(NAME.amazonaws.com)", value);
+			goto out;
+		}
 		ref.type = PR_SERVICE;
 		goto done;
 	}
 	if (strcmp(type, "Federated") == 0) {
+		if (len == 0 || len > 2048 || strpbrk(value, " \t\r\n") != NULL) {
+			cg_buf_putf(why, "Federated \"%.200s\" is not an identity provider", value);
+			goto out;
+		}
 		ref.type = PR_FEDERATED;
 		goto done;
 	}
 	if (strcmp(type, "CanonicalUser") == 0) {
+		if (len != 64 || strspn(value, "0123456789abcdef") != 64) {
+			cg_buf_putf(why, "CanonicalUser \"%.200s\" is not 64 hex digits", value);
+			goto out;
+		}
 		ref.type = PR_CANONICAL;
 		goto done;
 	}
 	if (strcmp(type, "AWS") != 0) {
-		cg_buf_putf(why, "unknown principal type \"%s\" (AWS, Service, Federated, "
+		cg_buf_putf(why, "unknown principal type \"%.32s\" (AWS, Service, Federated, "
 		    "CanonicalUser)", type);
 		goto out;
 	}
-	if (is_account(value, len)) {
+	if (arn_is_account(value, len)) {
 		ref.type = PR_ACCOUNT;
 		memcpy(ref.account, value, ARN_ACCOUNT_LEN);
 		goto done;
 	}
-	if (!arn_split(value, len, &a)) {
-		/* a unique id (AIDA..., AROA...) or other exact name */
-		ref.type = PR_EXACT;
+	if (is_unique_id(value, len)) {
+		ref.type = PR_EXACT;	/* matches no ARN: the request names principals by ARN */
 		goto done;
 	}
-	if (!is_account(a.f[4], a.l[4])) {
-		cg_buf_putf(why, "principal ARN \"%s\" has no 12-digit account", value);
+	if (arn_parse(value, len, &a) < 0 || !arn_is_account(a.account.p, a.account.len) ||
+	    a.region.len != 0 || (!arn_field_is(&a.service, "iam") &&
+	    !arn_field_is(&a.service, "sts"))) {
+		cg_buf_putf(why, "\"%.200s\" is not an AWS principal: give \"*\", a 12-digit "
+		    "account id, an IAM or STS principal ARN, or a unique id", value);
 		goto out;
 	}
-	memcpy(ref.account, a.f[4], ARN_ACCOUNT_LEN);
-	ENSURE((ref.partition = strndup(a.f[1], a.l[1])) != NULL, CG_ERR_NOMEM);
-	if (span_is(a.f[2], a.l[2], "iam") && span_is(a.f[5], a.l[5], "root")) {
+	memcpy(ref.account, a.account.p, ARN_ACCOUNT_LEN);
+	ENSURE((ref.partition = strndup(a.partition.p, a.partition.len)) != NULL, CG_ERR_NOMEM);
+	if (arn_field_is(&a.service, "iam") && arn_field_is(&a.resource, "root")) {
 		ref.type = PR_ACCOUNT;
-	} else if (span_is(a.f[2], a.l[2], "iam") && has_prefix(a.f[5], a.l[5], "role/")) {
-		last_part(a.f[5], a.l[5], &name, &nl);
-		ENSURE(nl > 0, CG_ERR_POLICY);
-		ENSURE((ref.role_name = strndup(name, nl)) != NULL, CG_ERR_NOMEM);
+	} else if (arn_field_is(&a.service, "iam") && arn_field_has_prefix(&a.resource, "role/") &&
+	    (name = last_part(&a.resource)).len > 0) {
+		ENSURE((ref.role_name = strndup(name.p, name.len)) != NULL, CG_ERR_NOMEM);
 		ref.type = PR_ROLE;
-	} else if (span_is(a.f[2], a.l[2], "iam") && has_prefix(a.f[5], a.l[5], "user/")) {
+	} else if (arn_field_is(&a.service, "iam") && arn_field_has_prefix(&a.resource, "user/") &&
+	    last_part(&a.resource).len > 0) {
 		ref.type = PR_USER;
-	} else {
+	} else if (arn_field_is(&a.service, "sts") &&
+	    (arn_field_has_prefix(&a.resource, "assumed-role/") ||
+	    arn_field_has_prefix(&a.resource, "federated-user/"))) {
 		ref.type = PR_EXACT;
+	} else {
+		cg_buf_putf(why, "\"%.200s\" is not a root, user, role, assumed-role or "
+		    "federated-user ARN", value);
+		goto out;
 	}
  done:
 	*ret = ref;
 	memset(&ref, 0, sizeof(ref));
 	r = 0;
  out:
-	if (r == CG_ERR_POLICY && cg_buf_len(why) == 0)
-		cg_buf_putf(why, "invalid principal \"%s\"", value);
 	principal_ref_clear(&ref);
 	return r;
 }
@@ -268,6 +249,12 @@ partition_ok(const struct principal_ref *ref, const struct principal *p)
 	    span_is(p->partition, p->partition_len, ref->partition);
 }
 
+static bool
+same_account(const struct principal_ref *ref, const struct principal *p)
+{
+	return partition_ok(ref, p) && memcmp(ref->account, p->account, ARN_ACCOUNT_LEN) == 0;
+}
+
 enum grant_kind
 principal_ref_match(const struct principal_ref *ref, const struct principal *p)
 {
@@ -275,20 +262,18 @@ principal_ref_match(const struct principal_ref *ref, const struct principal *p)
 
 	switch (ref->type) {
 	case PR_ANY:
-		return GRANT_DIRECT;
+		return GRANT_LIMITED;
 	case PR_ACCOUNT:
-		return !is_service && partition_ok(ref, p) &&
-		    memcmp(ref->account, p->account, ARN_ACCOUNT_LEN) == 0 ?
-		    GRANT_ACCOUNT : GRANT_NONE;
+		return !is_service && same_account(ref, p) ? GRANT_ACCOUNT : GRANT_NONE;
 	case PR_ROLE:
-		if ((p->type != PT_ROLE && p->type != PT_SESSION) || !partition_ok(ref, p) ||
-		    memcmp(ref->account, p->account, ARN_ACCOUNT_LEN) != 0)
+		if ((p->type != PT_ROLE && p->type != PT_SESSION) || !same_account(ref, p))
 			return GRANT_NONE;
-		return span_is(p->role_name, p->role_name_len, ref->role_name) ?
-		    GRANT_ROLE : GRANT_NONE;
+		return strlen(ref->role_name) == p->role_name_len &&
+		    strncasecmp(p->role_name, ref->role_name, p->role_name_len) == 0 ?
+		    GRANT_LIMITED : GRANT_NONE;
 	case PR_USER:
-		return p->type == PT_USER && span_is(p->text, p->len, ref->value) ?
-		    GRANT_USER : GRANT_NONE;
+		return p->type == PT_USER && strlen(ref->value) == p->len &&
+		    strncasecmp(p->text, ref->value, p->len) == 0 ? GRANT_USER : GRANT_NONE;
 	case PR_EXACT:
 		return !is_service && span_is(p->text, p->len, ref->value) ?
 		    GRANT_DIRECT : GRANT_NONE;
@@ -305,7 +290,7 @@ principal_ref_match(const struct principal_ref *ref, const struct principal *p)
 /* Is one identity of the principal named by some entry of the list? */
 static bool
 listed(const struct principal_ref *refs, size_t n, const struct principal *p,
-    enum pref_type want, const char *text, size_t len)
+    enum pref_type want)
 {
 	size_t i;
 
@@ -314,19 +299,10 @@ listed(const struct principal_ref *refs, size_t n, const struct principal *p,
 
 		if (ref->type == PR_ANY)
 			return true;
-		if (ref->type != want && !(want == PR_USER && ref->type == PR_EXACT))
+		if (ref->type != want)
 			continue;
-		switch (want) {
-		case PR_ACCOUNT:
-		case PR_ROLE:
-			if (principal_ref_match(ref, p) != GRANT_NONE)
-				return true;
-			break;
-		default:
-			if (span_is(text, len, ref->value))
-				return true;
-			break;
-		}
+		if (principal_ref_match(ref, p) != GRANT_NONE)
+			return true;
 	}
 	return false;
 }
@@ -336,22 +312,18 @@ principal_not_listed(const struct principal_ref *refs, size_t n, const struct pr
 {
 	switch (p->type) {
 	case PT_SERVICE:
-		return !listed(refs, n, p, PR_SERVICE, p->text, p->len);
+		return !listed(refs, n, p, PR_SERVICE);
 	case PT_ROOT:
-		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0);
+		return !listed(refs, n, p, PR_ACCOUNT);
 	case PT_USER:
-		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
-		    !listed(refs, n, p, PR_USER, p->text, p->len);
+		return !listed(refs, n, p, PR_ACCOUNT) || !listed(refs, n, p, PR_USER);
 	case PT_ROLE:
-		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
-		    !listed(refs, n, p, PR_ROLE, NULL, 0);
+		return !listed(refs, n, p, PR_ACCOUNT) || !listed(refs, n, p, PR_ROLE);
 	case PT_SESSION:
-		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
-		    !listed(refs, n, p, PR_ROLE, NULL, 0) ||
-		    !listed(refs, n, p, PR_EXACT, p->text, p->len);
+		return !listed(refs, n, p, PR_ACCOUNT) || !listed(refs, n, p, PR_ROLE) ||
+		    !listed(refs, n, p, PR_EXACT);
 	case PT_FEDERATED_USER:
-		return !listed(refs, n, p, PR_ACCOUNT, NULL, 0) ||
-		    !listed(refs, n, p, PR_EXACT, p->text, p->len);
+		return !listed(refs, n, p, PR_ACCOUNT) || !listed(refs, n, p, PR_EXACT);
 	}
 	return true;
 }

@@ -16,6 +16,7 @@
 #define QUERY_POLICIES_MAX	64
 #define QUERY_LEVELS_MAX	16
 #define NAME_MAX_LEN		64
+#define QUERY_ID_MAX		1024	/* bytes of the echoed id */
 
 struct query {
 	struct json_object	*root;
@@ -285,6 +286,12 @@ query_parse(const char *text, size_t len, struct query *q, struct cg_buf *why)
 		goto out;
 	}
 	(void)json_object_object_get_ex(q->root, "id", &q->id);
+	if (q->id != NULL && strlen(json_object_to_json_string_ext(q->id,
+	    JSON_C_TO_STRING_PLAIN)) > QUERY_ID_MAX) {
+		q->id = NULL;	/* not echoed: the answer stays small */
+		r = bad(why, CG_ERR_LIMIT, "\"id\" is longer than %d bytes of JSON", QUERY_ID_MAX);
+		goto out;
+	}
 	it = json_object_iter_begin(q->root);
 	end = json_object_iter_end(q->root);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {

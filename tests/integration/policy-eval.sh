@@ -9,9 +9,9 @@ fail=0
 ok() { echo "ok - $1"; }
 bad() { echo "not ok - $1"; fail=1; }
 
-allow='{"id":"a","principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","identity_policies":[{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}]}'
-deny='{"id":"d","principal":"arn:aws:iam::111111111111:user/alice","action":"s3:PutObject","resource":"arn:aws:s3:::b/k","identity_policies":[{"Statement":{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}}]}'
-broken='{"id":"e","principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","identity_policies":[{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NumericLessThan":{"k":"ten"}}}}]}'
+allow='{"id":"a","principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","resource_account":"111111111111","identity_policies":[{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}]}'
+deny='{"id":"d","principal":"arn:aws:iam::111111111111:user/alice","action":"s3:PutObject","resource":"arn:aws:s3:::b/k","resource_account":"111111111111","identity_policies":[{"Statement":{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}}]}'
+broken='{"id":"e","principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","resource_account":"111111111111","identity_policies":[{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*","Condition":{"NumericLessThan":{"k":"ten"}}}}]}'
 
 printf '%s\n' "$allow" > "$tmp/one.json"
 out=$("$exe" policy eval --query "$tmp/one.json"); rc=$?

@@ -53,7 +53,10 @@ teardown(void **state)
 	return 0;
 }
 
-/* Compiles opname/key over n values and evaluates it; -1 when it does not compile. */
+/*
+ * Compiles opname/key over n values and evaluates it: 1 or 0; -1 when it
+ * does not compile; -2 when a context value cannot be read (an error).
+ */
 static int
 cond(const char *opname, const char *key, const char *const *vals, size_t n, bool vars)
 {
@@ -83,7 +86,16 @@ cond(const char *opname, const char *key, const char *const *vals, size_t n, boo
 		}
 		c.nvalues++;
 	}
-	res = condition_eval(&c, &ctx) ? 1 : 0;
+	{
+		struct cg_budget b = { 1000000 };
+
+		res = condition_eval(&c, &ctx, false, &b, why);
+		/* a context value the operator cannot read is an error: -2 */
+		if (res < 0) {
+			assert_int_equal(res, CG_ERR_INVALID_ARG);
+			res = -2;
+		}
+	}
 	condition_clear(&c);
 	cg_buf_free(why);
 	return res;
@@ -121,6 +133,8 @@ test_missing_key_rules(void **state)
 	assert_int_equal(cond("NotIpAddress", "test:absent", V("10.0.0.0/8"), false), 1);
 	assert_int_equal(cond("ForAnyValue:StringEquals", "test:absent", V("x"), false), 0);
 	assert_int_equal(cond("ForAllValues:StringEquals", "test:absent", V("x"), false), 1);
+	/* AWS is silent on ForAnyValue:...IfExists without the key: an Allow does not match */
+	assert_int_equal(cond("ForAnyValue:StringEqualsIfExists", "test:absent", V("x"), false), 0);
 	assert_int_equal(cond("Null", "test:absent", V("true"), false), 1);
 	assert_int_equal(cond("Null", "test:absent", V("false"), false), 0);
 	assert_int_equal(cond("Null", "kms:ViaService", V("false"), false), 1);
@@ -139,11 +153,13 @@ test_numeric_and_date(void **state)
 	assert_int_equal(cond("NumericLessThanEquals", "test:num", V("10"), false), 1);
 	assert_int_equal(cond("NumericGreaterThan", "test:num", V("-3.5"), false), 1);
 	assert_int_equal(cond("NumericGreaterThanEquals", "test:num", V("10.5"), false), 0);
-	/* a context value that is not a number matches nothing */
-	assert_int_equal(cond("NumericEquals", "kms:ViaService", V("1"), false), 0);
+	/* a context value that is not a number is an error, not "no match" */
+	assert_int_equal(cond("NumericEquals", "kms:ViaService", V("1"), false), -2);
+	assert_int_equal(cond("NumericEquals", "test:num", V("1e1"), false), 1);
 	assert_int_equal(cond("NumericEquals", "test:num", V("ten"), false), -1);
 	assert_int_equal(cond("NumericEquals", "test:num", V("0x10"), false), -1);
-	assert_int_equal(cond("NumericEquals", "test:num", V("1e3"), false), -1);
+	assert_int_equal(cond("NumericEquals", "test:num", V("+10"), false), -1);
+	assert_int_equal(cond("NumericEquals", "test:num", V("1e"), false), -1);
 
 	assert_int_equal(cond("DateGreaterThan", "aws:CurrentTime", V("2026-01-01T00:00:00Z"), false), 1);
 	assert_int_equal(cond("DateLessThan", "aws:CurrentTime", V("2026-06-01"), false), 0);
@@ -179,7 +195,7 @@ test_bool_binary(void **state)
 	assert_int_equal(cond("Bool", "aws:MultiFactorAuthPresent", V("true"), false), 1);
 	assert_int_equal(cond("Bool", "aws:MultiFactorAuthPresent", V("false"), false), 0);
 	assert_int_equal(cond("BoolIfExists", "test:absent", V("false"), false), 1);
-	assert_int_equal(cond("Bool", "kms:ViaService", V("true"), false), 0);
+	assert_int_equal(cond("Bool", "kms:ViaService", V("true"), false), -2);
 	assert_int_equal(cond("Bool", "aws:MultiFactorAuthPresent", V("yes"), false), -1);
 	assert_int_equal(cond("BinaryEquals", "test:bin", V("aGVsbG8="), false), 1);
 	assert_int_equal(cond("BinaryEquals", "test:bin", V("aGVsbG9v"), false), 0);
@@ -228,8 +244,8 @@ test_arn_ops(void **state)
 	assert_int_equal(cond("ArnLike", key, V("arn:aws:kinesisanalytics:*"), false), 0);
 	assert_int_equal(cond("ArnLike", key, V("*"), false), 1);
 	assert_int_equal(cond("ArnLike", key, V("arn:aws:kinesisanalytics:eu-west-?:1*:application/pay*"), false), 1);
-	/* a non-ARN context value matches no Arn pattern but "*" */
-	assert_int_equal(cond("ArnLike", "kms:ViaService", V("arn:*:*:*:*:*"), false), 0);
+	/* a non-ARN context value is an error for Arn operators */
+	assert_int_equal(cond("ArnLike", "kms:ViaService", V("arn:*:*:*:*:*"), false), -2);
 }
 
 static void
@@ -254,7 +270,11 @@ test_arn_crafted_context(void **state)
 	assert_int_equal(condition_value_compile(c.op, pat, strlen(pat), false, &c.values[0], why), 0);
 	c.nvalues = 1;
 	/* the region star must not swallow "eu-west-1:999999999999:..." */
-	assert_false(condition_eval(&c, &c2));
+	{
+		struct cg_budget b = { 1000000 };
+
+		assert_int_equal(condition_eval(&c, &c2, false, &b, why), 0);
+	}
 	condition_clear(&c);
 	cg_buf_free(why);
 	context_clear(&c2);

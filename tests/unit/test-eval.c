@@ -73,7 +73,9 @@ static struct policy_result
 eval(struct fixture *f, const char *principal, const char *action, const char *resource)
 {
 	struct policy_set set;
-	struct policy_request req = { principal, action, resource, NULL, NULL };
+	/* S3 ARNs name no account: these tests put the bucket in ACCT */
+	struct policy_request req = { principal, action, resource,
+	    strstr(resource, ":::") != NULL ? ACCT : NULL, NULL };
 	struct policy_result res;
 	struct cg_buf *why = NULL;
 	size_t l;
@@ -216,6 +218,31 @@ test_grant_kinds(void **state)
 }
 
 static void
+test_star_grant_is_limited_and_names_ignore_case(void **state)
+{
+	struct fixture f = { 0 };
+	struct policy_result r;
+
+	(void)state;
+	/* Principal "*" does not escape a session policy (AWS is silent: the limited reading) */
+	f.res = compile(KEYPOL("\"*\""), POLICY_RESOURCE);
+	f.sess[f.nsess++] = compile(ALLOW_S3, POLICY_SESSION);
+	r = eval(&f, SESSION, "kms:Decrypt", KEY);
+	assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
+	assert_int_equal(r.deny_stage, STAGE_SESSION);
+	fixture_free(&f);
+	/* role names are unique regardless of case: a Deny on role/OPS applies to role/ops */
+	f.res = compile("{\"Version\":\"2012-10-17\",\"Statement\":["
+	    "{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"" ACCT "\"},\"Action\":\"kms:*\",\"Resource\":\"*\"},"
+	    "{\"Effect\":\"Deny\",\"Principal\":{\"AWS\":\"arn:aws:iam::" ACCT ":role/OPS\"},"
+	    "\"Action\":\"kms:*\",\"Resource\":\"*\"}]}", POLICY_RESOURCE);
+	f.id[f.nid++] = compile(ALLOW_KMS, POLICY_IDENTITY);
+	r = eval(&f, SESSION, "kms:Decrypt", KEY);
+	assert_int_equal(r.decision, POLICY_EXPLICIT_DENY);
+	fixture_free(&f);
+}
+
+static void
 test_cross_account_needs_both(void **state)
 {
 	struct fixture f = { 0 };
@@ -326,6 +353,13 @@ test_malformed_documents(void **state)
 	    POLICY_RESOURCE, "unknown principal type");
 	expect_malformed("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"alice\",\"Action\":\"*\",\"Resource\":\"*\"}]}",
 	    POLICY_RESOURCE, "must be \"*\"");
+	/* principals AWS would refuse are malformed, never a silent non-match */
+	expect_malformed("{\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":{\"AWS\":\"arn:aws:iam:111111111111:role/ops\"},\"Action\":\"*\",\"Resource\":\"*\"}]}",
+	    POLICY_RESOURCE, "is not an AWS principal");
+	expect_malformed("{\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":{\"AWS\":\"ops\"},\"Action\":\"*\",\"Resource\":\"*\"}]}",
+	    POLICY_RESOURCE, "is not an AWS principal");
+	expect_malformed("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"alice.smith\"},\"Action\":\"*\",\"Resource\":\"*\"}]}",
+	    POLICY_RESOURCE, "is not a service principal");
 	expect_malformed("{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"StringEquals\":\"x\"}}]}",
 	    POLICY_IDENTITY, "Condition: StringEquals");
 	expect_malformed("{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{\"IpAddress\":{\"aws:SourceIp\":\"1.2.3\"}}}]}",
@@ -365,7 +399,7 @@ test_version_and_variables(void **state)
 	set.nidentity = f.nid;
 	assert_int_equal(cg_buf_new(1024, &why), 0);
 	req = (struct policy_request){ "arn:aws:iam::" ACCT ":user/alice", "s3:GetObject",
-	    "arn:aws:s3:::b/alice/x", NULL, &ctx };
+	    "arn:aws:s3:::b/alice/x", ACCT, &ctx };
 	assert_int_equal(policy_evaluate(&set, &req, &r, why), 0);
 	assert_int_equal(r.decision, POLICY_ALLOW);
 	/* 2008-10-17 (or no Version): ${...} is literal text */
@@ -409,6 +443,32 @@ test_bad_requests(void **state)
 	req.resource_account = NULL;
 	assert_int_equal(policy_evaluate(&set, &req, &r, why), 0);
 	assert_int_equal(r.decision, POLICY_IMPLICIT_DENY);
+	/* the resource: "*" or a well-formed ARN; KMS actions take key ARNs */
+	req.action = "kms:Decrypt";
+	req.resource = "k1";
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
+	req.resource = "ARN:aws:kms:eu-west-1:" ACCT ":key/k1";
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
+	req.resource = "arn:aws:KMS:eu-west-1:" ACCT ":key/k1";
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
+	req.resource = " " KEY;
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
+	req.resource = "arn:aws:s3:::bucket";
+	req.resource_account = ACCT;
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
+	req.resource_account = NULL;
+	/* resource_account must agree with the ARN; an account-less ARN needs one */
+	req.resource = "arn:aws:kms:eu-west-1:222222222222:key/k1";
+	req.resource_account = ACCT;
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
+	req.action = "s3:GetObject";
+	req.resource = "arn:aws:s3:::b/k";
+	req.resource_account = NULL;
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
+	/* only NAME.amazonaws.com is a service principal */
+	req.principal = "alice.smith";
+	req.resource = "*";
+	assert_int_equal(policy_evaluate(&set, &req, &r, why), CG_ERR_INVALID_ARG);
 	cg_buf_free(why);
 }
 
@@ -421,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_boundary_and_session_limit_identity),
 		cmocka_unit_test(test_kms_key_policy_is_authoritative),
 		cmocka_unit_test(test_grant_kinds),
+		cmocka_unit_test(test_star_grant_is_limited_and_names_ignore_case),
 		cmocka_unit_test(test_cross_account_needs_both),
 		cmocka_unit_test(test_scp_levels),
 		cmocka_unit_test(test_service_principal),

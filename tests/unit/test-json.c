@@ -59,7 +59,9 @@ test_refuses_trailing_and_truncated(void **state)
 	assert_int_equal(parse("[-Infinity]", &why), CG_ERR_PARSE);
 	assert_int_equal(parse("[1.]", &why), CG_ERR_PARSE);
 	assert_int_equal(parse("[\"a\tb\"]", &why), CG_ERR_PARSE);
-	assert_string_equal(why, "not strict JSON (quotes, comments, NaN, control characters)");
+	assert_string_equal(why, "not strict JSON (quotes, comments, NaN, control characters, escaped NUL)");
+	assert_int_equal(parse("{\"Bool\\u0000IfExists\": 1}", &why), CG_ERR_PARSE);
+	assert_int_equal(parse("[\"\xff\"]", &why), CG_ERR_PARSE);	/* not UTF-8 */
 	assert_int_equal(parse("[1, // c\n 2]", &why), CG_ERR_PARSE);
 	assert_int_equal(parse("[\"a\\tb\", -0.5e-3, true, null]", &why), 0);
 }

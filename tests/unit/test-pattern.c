@@ -16,8 +16,13 @@ m(const char *pat, unsigned flags, const char *s, const struct context *ctx)
 	struct pattern p;
 	bool res;
 
+	struct cg_budget b = { 1000000 };
+	int r;
+
 	assert_int_equal(pattern_compile(&p, pat, strlen(pat), flags), 0);
-	res = pattern_match(&p, s, strlen(s), ctx);
+	r = pattern_match(&p, s, strlen(s), ctx, &b);
+	assert_true(r == 0 || r == 1);
+	res = r == 1;
 	pattern_clear(&p);
 	return res;
 }
@@ -28,8 +33,13 @@ marn(const char *pat, unsigned flags, const char *s, const struct context *ctx)
 	struct pattern p;
 	bool res;
 
+	struct cg_budget b = { 1000000 };
+	int r;
+
 	assert_int_equal(pattern_compile(&p, pat, strlen(pat), flags), 0);
-	res = pattern_match_arn(&p, s, strlen(s), ctx);
+	r = pattern_match_arn(&p, s, strlen(s), ctx, &b);
+	assert_true(r == 0 || r == 1);
+	res = r == 1;
 	pattern_clear(&p);
 	return res;
 }
@@ -168,6 +178,52 @@ test_compile_limits(void **state)
 }
 
 static void
+test_budget_and_limits(void **state)
+{
+	struct pattern p;
+	struct cg_budget b = { 100 };
+	char big[4001], src[64 * 8 + 16];
+	size_t i;
+
+	(void)state;
+	/* a pathological glob runs out of budget instead of running on */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(pattern_compile(&p, "*a*a*a*a*b", 10, PATTERN_GLOB), 0);
+	assert_int_equal(pattern_match(&p, big, strlen(big), NULL, &b), CG_ERR_LIMIT);
+	assert_int_equal(b.left, 0);
+	pattern_clear(&p);
+	/* 64 variables are fine, the 65th is refused rather than read as text */
+	src[0] = '\0';
+	for (i = 0; i < 64; i++)
+		strcat(src, "${a:b}");
+	assert_int_equal(pattern_compile(&p, src, strlen(src), PATTERN_VARS), 0);
+	pattern_clear(&p);
+	strcat(src, "${a:b}");
+	assert_int_equal(pattern_compile(&p, src, strlen(src), PATTERN_VARS), CG_ERR_LIMIT);
+}
+
+static void
+test_variable_colons_do_not_split_fields(void **state)
+{
+	struct context ctx;
+	struct pattern p;
+	struct cg_budget b = { 1000000 };
+	const char *v[] = { "x:111111111111:key" };
+	const char *arn = "arn:aws:kms:x:111111111111:key/k";
+
+	(void)state;
+	context_init(&ctx);
+	assert_int_equal(context_add(&ctx, "aws:PrincipalTag/t", v, 1, false), 0);
+	/* the tag's colons would shift the account field; they may not */
+	assert_int_equal(pattern_compile(&p, "arn:aws:kms:${aws:PrincipalTag/t}/k",
+	    35, PATTERN_GLOB | PATTERN_VARS), 0);
+	assert_int_equal(pattern_match_arn_fields(&p, arn, strlen(arn), &ctx, &b), 0);
+	pattern_clear(&p);
+	context_clear(&ctx);
+}
+
+static void
 test_context_rules(void **state)
 {
 	struct context ctx;
@@ -194,6 +250,8 @@ main(void)
 		cmocka_unit_test(test_arn_segments),
 		cmocka_unit_test(test_variables),
 		cmocka_unit_test(test_compile_limits),
+		cmocka_unit_test(test_budget_and_limits),
+		cmocka_unit_test(test_variable_colons_do_not_split_fields),
 		cmocka_unit_test(test_context_rules),
 	};
 

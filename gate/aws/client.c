@@ -341,8 +341,8 @@ attempt(struct aws_client *c, enum aws_service svc, const struct aws_credentials
 		ENSURE((h = curl_slist_append(hdrs, hdr)) != NULL, CG_ERR_NOMEM);
 		hdrs = h;
 	}
-	ENSURE((h = curl_slist_append(hdrs, "Expect:")) != NULL, CG_ERR_NOMEM);
-	hdrs = h;
+	/* no "Expect:" override: curl 7.88 would sign the empty header and break
+	 * the signature (AWS-FACTS.md) */
 
 	if (curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||

@@ -72,12 +72,16 @@ aws_credentials_copy(const struct aws_credentials *src, struct aws_credentials *
 	return r;
 }
 
-/* Access key ids are upper-case letters and digits (AKIA..., ASIA...). */
+/*
+ * AWS's own key ids are 16-128 word characters (AKIA..., ASIA...); local
+ * stand-ins use shorter ones ("test-key"), so this only keeps out what
+ * could break a header: 3-128 of [A-Za-z0-9_-].
+ */
 static bool
 valid_key_id(const char *s, size_t len)
 {
-	return len >= 16 && len < 129 &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") >= len;
+	return len >= 3 && len < 129 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-") >= len;
 }
 
 static int
@@ -88,8 +92,8 @@ creds_set(struct aws_credentials *c, const char *akid, size_t akid_len, const ch
 	int r = CG_ERR_CREDENTIALS;
 
 	if (!valid_key_id(akid, akid_len) || secret_len == 0) {
-		cg_buf_putf(why, "%s: the access key id must be 16-128 upper-case letters "
-		    "and digits, and the secret key must not be empty", source);
+		cg_buf_putf(why, "%s: the access key id must be 3-128 of [A-Za-z0-9_-], "
+		    "and the secret key must not be empty", source);
 		goto out;
 	}
 	memcpy(c->access_key_id, akid, akid_len);

@@ -405,7 +405,7 @@ test_credentials_json(void **state)
 	aws_credentials_clear(&c);
 	assert_int_equal(aws_parse_credentials_json(S("{\"Code\":\"Failure\"}"), &c, why),
 	    CG_ERR_CREDENTIALS);
-	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"lower-case-id\","
+	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"id with space\","
 	    "\"SecretAccessKey\":\"s\"}"), &c, why), CG_ERR_CREDENTIALS);
 	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\"}"),
 	    &c, why), CG_ERR_PARSE);

@@ -11,6 +11,8 @@
 #include "cg_err.h"
 #include "cg_json.h"
 #include "ops.h"
+#include "ops_check.h"
+#include "policy.h"
 
 #define APP "arn:aws:kinesisanalytics:eu-west-1:111111111111:application/payments"
 #define CMK1 "arn:aws:kms:eu-west-1:111111111111:key/1111"
@@ -350,6 +352,86 @@ test_refusals_for_bad_requests(void **state)
 	assert_string_equal(ops_name(OP_ROLLBACK_APPLICATION), "RollbackApplication");
 }
 
+static struct policy *
+compile(const char *text, enum policy_kind kind, const char *name)
+{
+	struct cg_buf *why = NULL;
+	struct policy *p = NULL;
+
+	assert_int_equal(cg_buf_new(2048, &why), 0);
+	assert_int_equal(policy_compile_text(text, strlen(text), kind, name, &p, why), 0);
+	cg_buf_free(why);
+	return p;
+}
+
+static void
+test_permission_checks_name_operator_key_and_stage(void **state)
+{
+	struct op_request req;
+	struct op_world w = world("READY", "FLINK-1_20", CMK1);
+	struct op_plan p;
+	struct ops_policies pol;
+	struct ops_check_result res[OPS_CHECKS_MAX];
+	struct policy *id, *kp1, *kp2;
+	struct policy *kps[2];
+	const char *arns[2] = { CMK1, CMK2 };
+	struct cg_buf *why = NULL;
+	bool allowed = true;
+	size_t i, refused = 0;
+
+	(void)state;
+	assert_int_equal(parse(OP_UPDATE_APPLICATION, "{\"ApplicationName\":\"payments\","
+	    "\"CurrentApplicationVersionId\":7,\"ApplicationConfigurationUpdate\":{"
+	    "\"ApplicationEncryptionConfigurationUpdate\":{\"KeyTypeUpdate\":\"CUSTOMER_MANAGED_KEY\","
+	    "\"KeyIdUpdate\":\"" CMK2 "\"}}}", &req, NULL), 0);
+	set_key(&w.target, CMK2, "Enabled");
+	p = plan(&req, &w);
+	id = compile("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	    "\"Action\":[\"kinesisanalytics:UpdateApplication\",\"kms:*\"],\"Resource\":\"*\"}]}",
+	    POLICY_IDENTITY, "operator-policy");
+	/* CMK#1's key policy names only the key administrator; CMK#2 delegates to IAM */
+	kp1 = compile("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+	    "\"arn:aws:iam::111111111111:role/key-admin\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}",
+	    POLICY_RESOURCE, "key policy of CMK#1");
+	kp2 = compile("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+	    "\"111111111111\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}",
+	    POLICY_RESOURCE, "key policy of CMK#2");
+	kps[0] = kp1;
+	kps[1] = kp2;
+	memset(&pol, 0, sizeof(pol));
+	pol.operator_name = "alice";
+	pol.principal = "arn:aws:sts::111111111111:assumed-role/flink-operator/alice";
+	pol.identity = &id;
+	pol.nidentity = 1;
+	pol.key_arns = arns;
+	pol.key_policies = kps;
+	pol.nkeys = 2;
+	assert_int_equal(cg_buf_new(1024, &why), 0);
+	assert_int_equal(ops_check_permissions(&p, &pol, res, &allowed, why), 0);
+	assert_false(allowed);
+	for (i = 0; i < p.nchecks; i++) {
+		if (res[i].decision == POLICY_ALLOW)
+			continue;
+		refused++;
+		assert_string_equal(p.checks[i].resource, CMK1);
+		assert_int_equal(res[i].stage, STAGE_KEY_POLICY);
+		assert_non_null(strstr(res[i].reason, "operator alice"));
+		assert_non_null(strstr(res[i].reason, "the current key"));
+		assert_non_null(strstr(res[i].reason, "at stage key-policy"));
+		if (refused == 1)
+			print_message("example refusal: %s\n", res[i].reason);
+	}
+	assert_int_equal(refused, 5);	/* every KMS action on CMK#1, none on CMK#2 */
+	/* with CMK#1 delegating too, everything passes */
+	kps[0] = kp2;
+	assert_int_equal(ops_check_permissions(&p, &pol, res, &allowed, why), 0);
+	assert_true(allowed);
+	policy_free(id);
+	policy_free(kp1);
+	policy_free(kp2);
+	cg_buf_free(why);
+}
+
 int
 main(void)
 {
@@ -362,6 +444,7 @@ main(void)
 		cmocka_unit_test(test_cmk_needs_flink_1_20),
 		cmocka_unit_test(test_create_snapshot_stop_delete_and_create),
 		cmocka_unit_test(test_refusals_for_bad_requests),
+		cmocka_unit_test(test_permission_checks_name_operator_key_and_stage),
 	};
 
 	return cmocka_run_group_tests_name("ops", tests, NULL, NULL);

@@ -533,9 +533,10 @@ ops_plan(const struct op_request *req, const struct op_world *w, struct op_plan 
 	else
 		snprintf(app_arn, sizeof(app_arn), "%s", w->app_arn);
 	if (req->need_application && !w->app_exists) {
+		/* nothing to check against: the refusal is the whole plan */
 		note(p.refusals, &p.nrefusals, "application %s does not exist in %s",
 		    req->app_name, w->region);
-		goto checks;
+		goto done;
 	}
 
 	/* Keys involved, and whether the key changes. */
@@ -608,7 +609,6 @@ ops_plan(const struct op_request *req, const struct op_world *w, struct op_plan 
 		note(p.warnings, &p.nwarnings, "the new key is used only after the application "
 		    "restarts");
 
- checks:
 	/* What the operator needs: the call itself, a passed role, KMS on each key. */
 	snprintf(action, sizeof(action), "kinesisanalytics:%s", op_names[req->op]);
 	add_check(&p, action, app_arn, -1, "the call itself");
@@ -625,6 +625,7 @@ ops_plan(const struct op_request *req, const struct op_world *w, struct op_plan 
 		if (!seen)
 			kms_checks(&p, (int)i, app_arn, via);
 	}
+ done:
 	*ret = p;
 	r = 0;
  out:

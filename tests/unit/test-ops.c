@@ -232,6 +232,12 @@ test_rollback_across_keys(void **state)
 	w.previous_found = false;
 	p = plan(&req, &w);
 	assert_non_null(strstr(p.refusals[0], "no version before 7"));
+	/* no application: refused, and nothing to check */
+	w.app_exists = false;
+	p = plan(&req, &w);
+	assert_int_equal(p.nrefusals, 1);
+	assert_non_null(strstr(p.refusals[0], "does not exist"));
+	assert_int_equal(p.nchecks, 0);
 }
 
 static void

@@ -58,6 +58,7 @@ enum aws_error_kind {
 	AWS_ERR_KEY_STATE,		/* KMS: disabled / pending deletion / invalid state */
 	AWS_ERR_SERVER,			/* 5xx */
 	AWS_ERR_TRANSPORT,		/* no HTTP answer */
+	AWS_ERR_MALFORMED,		/* a 2xx answer without the documented shape */
 };
 
 struct aws_error {
@@ -86,6 +87,13 @@ struct aws_config {
 };
 
 struct aws_client;
+
+/*
+ * Once per process, before any client: makes libcurl and libxml2 wipe the
+ * memory they free (they hold copies of keys, tokens and AssumeRole
+ * answers), and keeps libxml2 from printing.  Idempotent; not thread-safe.
+ */
+int aws_global_init(void);
 
 /* CG_ERR_INVALID_ARG with the reason in why for a bad region or endpoint. */
 int aws_client_new(const struct aws_config *cfg, struct aws_client **ret_client,

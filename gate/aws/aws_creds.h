@@ -17,6 +17,7 @@
 #ifndef CMKGATE_AWS_CREDS_H
 #define CMKGATE_AWS_CREDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "aws.h"
@@ -40,7 +41,13 @@ const char *aws_ini_get(const struct aws_ini *ini, const char *section, const ch
 /* Whether section exists. */
 int aws_ini_has_section(const struct aws_ini *ini, const char *section);
 
-/* The JSON the container and instance metadata endpoints answer with. */
+/* Access key ids: 3-128 of [A-Za-z0-9_-]. */
+bool aws_key_id_ok(const char *s, size_t len);
+/* Secret keys and tokens: printable ASCII without spaces (nothing that breaks a header). */
+bool aws_credential_text_ok(const char *s, size_t len);
+
+/* The JSON the container and instance metadata endpoints answer with; Token
+ * and Expiration are required (such credentials always expire). */
 int aws_parse_credentials_json(const char *text, size_t len, struct aws_credentials *ret_creds,
     struct cg_buf *why);
 

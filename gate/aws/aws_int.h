@@ -25,6 +25,8 @@ struct aws_client {
 	bool			 have_creds;
 	bool			 fixed_creds;	/* given in the config: never re-resolved */
 	struct aws_error	 err;
+	bool			 once;		/* the next call is retried only when it
+						 * cannot have taken effect (throttling) */
 	struct cg_buf		*body;		/* the last response body */
 };
 
@@ -66,6 +68,14 @@ int aws_xml_result(xmlDocPtr doc, const char *action, xmlNodePtr *ret);
 /* JSON response helpers: a string member copied into out (at most max-1 bytes). */
 int aws_json_str(struct json_object *o, const char *key, char *out, size_t max, bool required);
 int aws_json_strdup(struct json_object *o, const char *key, size_t max, bool required, char **ret);
+
+/*
+ * The rule for every URL the layer sends to: https to any host, or plain
+ * http only to a literal loopback address (and, for container credentials,
+ * the container agent's addresses).  0, or CG_ERR_INVALID_ARG with a
+ * static reason.
+ */
+int aws_url_check(const char *url, bool agent_ok, const char **ret_why);
 
 /* ISO 8601 UTC ("2026-11-23T10:00:00Z", fractions and +00:00 allowed) or epoch seconds. */
 int aws_parse_time(const char *s, time_t *ret);

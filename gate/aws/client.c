@@ -62,6 +62,7 @@ aws_error_kind_name(enum aws_error_kind kind)
 	case AWS_ERR_KEY_STATE:			return "key-state";
 	case AWS_ERR_SERVER:			return "server-error";
 	case AWS_ERR_TRANSPORT:			return "transport";
+	case AWS_ERR_MALFORMED:			return "malformed-response";
 	}
 	return "error";
 }
@@ -75,22 +76,15 @@ valid_region(const char *r)
 	    strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
-/* Only http(s)://host[:port][/path] with no credentials, query or fragment. */
+/* https anywhere, plain http only to a loopback literal; no user info, query or fragment. */
 static bool
-valid_endpoint(const char *url)
+valid_endpoint(const char *url, const char **ret_why)
 {
-	const char *rest;
-	size_t n = strlen(url);
-
-	if (n == 0 || n >= AWS_URL_MAX)
+	if (strlen(url) >= AWS_URL_MAX) {
+		*ret_why = "longer than 511 characters";
 		return false;
-	if (strncmp(url, "https://", 8) == 0)
-		rest = url + 8;
-	else if (strncmp(url, "http://", 7) == 0)
-		rest = url + 7;
-	else
-		return false;
-	return *rest != '\0' && *rest != '/' && strpbrk(rest, "@?# \t\r\n") == NULL;
+	}
+	return aws_url_check(url, false, ret_why) == 0;
 }
 
 static const char *
@@ -105,7 +99,7 @@ static int
 resolve_endpoint(struct aws_client *c, const struct aws_config *cfg, enum aws_service svc,
     struct cg_buf *why)
 {
-	const char *url = NULL, *from = "default";
+	const char *url = NULL, *from = "default", *bad_why = NULL;
 	const char *ignore = env_nonempty("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
 	int r = CG_ERR_INVALID_ARG, n;
 
@@ -122,10 +116,9 @@ resolve_endpoint(struct aws_client *c, const struct aws_config *cfg, enum aws_se
 			from = "AWS_ENDPOINT_URL";
 	}
 	if (url != NULL) {
-		if (!valid_endpoint(url)) {
-			cg_buf_putf(why, "endpoint for %s from %s is not an http(s) URL "
-			    "without credentials, query or fragment: \"%.100s\"",
-			    services[svc].name, from, url);
+		if (!valid_endpoint(url, &bad_why)) {
+			cg_buf_putf(why, "endpoint for %s from %s is %s: \"%.100s\"",
+			    services[svc].name, from, bad_why, url);
 			goto out;
 		}
 		n = snprintf(c->endpoint[svc], AWS_URL_MAX, "%s", url);
@@ -153,6 +146,7 @@ aws_client_new(const struct aws_config *cfg, struct aws_client **ret_client,
 
 	ENSURE(cfg != NULL && ret_client != NULL, CG_ERR_INVALID_ARG);
 	ENSURE(sodium_init() >= 0, CG_ERR_INTERNAL);
+	GUARD(aws_global_init());
 	ENSURE((c = calloc(1, sizeof(*c))) != NULL, CG_ERR_NOMEM);
 	region = cfg->region;
 	if (region == NULL)
@@ -347,6 +341,11 @@ attempt(struct aws_client *c, enum aws_service svc, const struct aws_credentials
 	if (curl_easy_setopt(c->curl, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    /* no proxy from http_proxy & co: whoever sets the environment would see
+	     * signed requests and the credentials AssumeRole returns */
+	    curl_easy_setopt(c->curl, CURLOPT_PROXY, "") != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_NOPROXY, "*") != CURLE_OK ||
+	    curl_easy_setopt(c->curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
 	    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
@@ -382,7 +381,11 @@ attempt(struct aws_client *c, enum aws_service svc, const struct aws_credentials
 	if (cc != CURLE_OK) {
 		c->err.kind = AWS_ERR_TRANSPORT;
 		snprintf(c->err.code, sizeof(c->err.code), "%s",
-		    cc == CURLE_OPERATION_TIMEDOUT ? "Timeout" : "TransportError");
+		    cc == CURLE_OPERATION_TIMEDOUT ? "Timeout" :
+		    cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+		    cc == CURLE_SSL_CONNECT_ERROR ? "TLSVerificationFailed" :
+		    cc == CURLE_UNSUPPORTED_PROTOCOL || cc == CURLE_URL_MALFORMAT ?
+		    "BadEndpoint" : "TransportError");
 		snprintf(c->err.message, sizeof(c->err.message), "%.300s: %.200s", url,
 		    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
 		r = CG_ERR_TRANSPORT;
@@ -404,6 +407,7 @@ aws_call(struct aws_client *c, enum aws_service svc, const char *content_type,
 	const struct aws_credentials *cr = NULL;
 	long status = 0;
 	unsigned n;
+	bool refreshed = false;
 	int r = CG_ERR_INTERNAL;
 
 	memset(&c->err, 0, sizeof(c->err));
@@ -426,8 +430,17 @@ aws_call(struct aws_client *c, enum aws_service svc, const char *content_type,
 			r = CG_ERR_AWS;
 		}
 		c->err.attempts = n;
+		/* credentials from the chain expired under us: fetch new ones, once */
+		if (r == CG_ERR_AWS && c->err.kind == AWS_ERR_EXPIRED_CREDENTIALS &&
+		    !c->fixed_creds && !refreshed && !c->once) {
+			refreshed = true;
+			c->have_creds = false;
+			GUARD(aws_client_credentials(c, &cr));
+			continue;
+		}
 		if ((r != CG_ERR_AWS && r != CG_ERR_TRANSPORT) || !aws_error_retryable(&c->err) ||
-		    n >= c->max_attempts)
+		    n >= c->max_attempts ||
+		    (c->once && c->err.kind != AWS_ERR_THROTTLING))
 			goto out;
 		sleep_ms(backoff_ms(c, n - 1));
 	}

@@ -3,6 +3,7 @@
  * it reads: INI files and the credentials JSON of the container and
  * instance metadata endpoints.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,11 +78,22 @@ aws_credentials_copy(const struct aws_credentials *src, struct aws_credentials *
  * stand-ins use shorter ones ("test-key"), so this only keeps out what
  * could break a header: 3-128 of [A-Za-z0-9_-].
  */
-static bool
-valid_key_id(const char *s, size_t len)
+bool
+aws_key_id_ok(const char *s, size_t len)
 {
 	return len >= 3 && len < 129 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_-") >= len;
+}
+
+bool
+aws_credential_text_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return false;	/* no spaces, CR, LF or bytes a header cannot hold */
+	return len > 0;
 }
 
 static int
@@ -91,9 +103,10 @@ creds_set(struct aws_credentials *c, const char *akid, size_t akid_len, const ch
 {
 	int r = CG_ERR_CREDENTIALS;
 
-	if (!valid_key_id(akid, akid_len) || secret_len == 0) {
-		cg_buf_putf(why, "%s: the access key id must be 3-128 of [A-Za-z0-9_-], "
-		    "and the secret key must not be empty", source);
+	if (!aws_key_id_ok(akid, akid_len) || !aws_credential_text_ok(secret, secret_len) ||
+	    (token != NULL && token_len > 0 && !aws_credential_text_ok(token, token_len))) {
+		cg_buf_putf(why, "%s: the access key id must be 3-128 of [A-Za-z0-9_-], and the "
+		    "secret key and session token printable characters without spaces", source);
 		goto out;
 	}
 	memcpy(c->access_key_id, akid, akid_len);
@@ -158,7 +171,7 @@ aws_ini_parse(const char *text, size_t len, struct aws_ini **ret_ini, struct cg_
 	struct cg_cursor cur;
 	const uint8_t *line, *eq, *p;
 	char *section = NULL;
-	size_t llen, lineno = 0, cap = 0;
+	size_t llen, lineno = 0, cap = 0, k;
 	bool in_sub = false;
 	int r = CG_ERR_INTERNAL;
 
@@ -228,6 +241,8 @@ aws_ini_parse(const char *text, size_t len, struct aws_ini **ret_ini, struct cg_
 		}
 		memset(&ini->e[ini->n], 0, sizeof(ini->e[ini->n]));
 		ini->e[ini->n].key = dup_trim(p, (size_t)(eq - p));
+		for (k = 0; ini->e[ini->n].key != NULL && ini->e[ini->n].key[k] != '\0'; k++)
+			ini->e[ini->n].key[k] = (char)tolower((unsigned char)ini->e[ini->n].key[k]);
 		ini->e[ini->n].value = dup_trim(eq + 1, (size_t)(line + llen - eq - 1));
 		ini->e[ini->n].section = strdup(section);
 		ini->n++;
@@ -406,23 +421,33 @@ from_environment(struct aws_credentials *c, struct cg_buf *why)
 	    token != NULL ? strlen(token) : 0, "environment", why);
 }
 
+static const char *const unsupported_keys[] = { "role_arn", "credential_process",
+    "sso_session", "sso_start_url", "web_identity_token_file", NULL };
+
+/* A profile that gets its credentials some way the gate does not run. */
+static int
+refuse_unsupported(const struct aws_ini *ini, const char *section, const char *file,
+    struct cg_buf *why)
+{
+	size_t i;
+
+	for (i = 0; ini != NULL && unsupported_keys[i] != NULL; i++) {
+		if (aws_ini_get(ini, section, unsupported_keys[i]) != NULL) {
+			cg_buf_putf(why, "%s [%s] uses %s, which the gate does not run: give "
+			    "it static keys or run it with an instance or container role",
+			    file, section, unsupported_keys[i]);
+			return CG_ERR_CREDENTIALS;
+		}
+	}
+	return 0;
+}
+
 static int
 profile_creds(const struct aws_ini *ini, const char *section, const char *file,
     struct aws_credentials *c, struct cg_buf *why)
 {
-	static const char *const unsupported[] = { "role_arn", "credential_process",
-	    "sso_session", "sso_start_url", "web_identity_token_file", NULL };
 	const char *akid, *secret, *token;
-	size_t i;
 
-	for (i = 0; unsupported[i] != NULL; i++) {
-		if (aws_ini_get(ini, section, unsupported[i]) != NULL) {
-			cg_buf_putf(why, "%s [%s] uses %s, which the gate does not run: give "
-			    "it static keys or run it with an instance or container role",
-			    file, section, unsupported[i]);
-			return CG_ERR_CREDENTIALS;
-		}
-	}
 	akid = aws_ini_get(ini, section, "aws_access_key_id");
 	secret = aws_ini_get(ini, section, "aws_secret_access_key");
 	token = aws_ini_get(ini, section, "aws_session_token");
@@ -438,6 +463,18 @@ profile_creds(const struct aws_ini *ini, const char *section, const char *file,
 }
 
 static int
+from_web_identity(struct aws_credentials *c, struct cg_buf *why)
+{
+	(void)c;
+	if (env("AWS_WEB_IDENTITY_TOKEN_FILE") == NULL && env("AWS_ROLE_ARN") == NULL)
+		return CG_ERR_NOT_FOUND;
+	cg_buf_putf(why, "AWS_ROLE_ARN / AWS_WEB_IDENTITY_TOKEN_FILE are set (web identity, "
+	    "e.g. EKS service accounts), which the gate does not run: give it a container "
+	    "or instance role, or static keys");
+	return CG_ERR_CREDENTIALS;
+}
+
+static int
 from_shared_files(struct aws_credentials *c, struct cg_buf *why)
 {
 	struct aws_ini *creds = NULL, *cfg = NULL;
@@ -449,15 +486,19 @@ from_shared_files(struct aws_credentials *c, struct cg_buf *why)
 	GUARD(load_ini("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", &creds, cpath,
 	    sizeof(cpath), why));
 	GUARD(load_ini("AWS_CONFIG_FILE", ".aws/config", &cfg, fpath, sizeof(fpath), why));
+	if (strcmp(profile, "default") == 0)
+		snprintf(section, sizeof(section), "default");
+	else
+		ENSURE((size_t)snprintf(section, sizeof(section), "profile %s", profile) <
+		    sizeof(section), CG_ERR_LIMIT);
+	/* the SDKs prefer an assumed role or SSO in either file over static keys */
+	GUARD(refuse_unsupported(creds, profile, cpath, why));
+	GUARD(refuse_unsupported(cfg, section, fpath, why));
 	if (creds != NULL && aws_ini_has_section(creds, profile)) {
 		seen = true;
 		if ((r = profile_creds(creds, profile, cpath, c, why)) != CG_ERR_NOT_FOUND)
 			goto out;
 	}
-	if (strcmp(profile, "default") == 0)
-		snprintf(section, sizeof(section), "default");
-	else
-		snprintf(section, sizeof(section), "profile %s", profile);
 	if (cfg != NULL && aws_ini_has_section(cfg, section)) {
 		seen = true;
 		if ((r = profile_creds(cfg, section, fpath, c, why)) != CG_ERR_NOT_FOUND)
@@ -482,7 +523,7 @@ aws_parse_credentials_json(const char *text, size_t len, struct aws_credentials 
 {
 	struct aws_credentials c;
 	struct json_object *o = NULL;
-	char akid[129], code[64], exp[64];
+	char akid[129], code[64] = "", exp[64] = "";
 	char *secret = NULL, *token = NULL;
 	int r = CG_ERR_INTERNAL;
 
@@ -493,24 +534,29 @@ aws_parse_credentials_json(const char *text, size_t len, struct aws_credentials 
 		r = CG_ERR_PARSE;
 		goto out;
 	}
-	if (aws_json_str(o, "Code", code, sizeof(code), false) < 0 ||
-	    (code[0] != '\0' && strcmp(code, "Success") != 0)) {
+	if (aws_json_str(o, "Code", code, sizeof(code), false) < 0) {
+		cg_buf_putf(why, "the credentials answer has a malformed Code");
+		r = CG_ERR_CREDENTIALS;
+		goto out;
+	}
+	if (code[0] != '\0' && strcmp(code, "Success") != 0) {
 		cg_buf_putf(why, "the credentials answer says Code \"%.60s\"", code);
 		r = CG_ERR_CREDENTIALS;
 		goto out;
 	}
 	if (aws_json_str(o, "AccessKeyId", akid, sizeof(akid), true) < 0 ||
 	    aws_json_strdup(o, "SecretAccessKey", CG_SECRET_MAX, true, &secret) < 0 ||
-	    aws_json_strdup(o, "Token", CG_SECRET_MAX, false, &token) < 0 ||
-	    aws_json_str(o, "Expiration", exp, sizeof(exp), false) < 0) {
-		cg_buf_putf(why, "the credentials answer lacks AccessKeyId or "
-		    "SecretAccessKey, or a field has the wrong type or length");
+	    aws_json_strdup(o, "Token", CG_SECRET_MAX, true, &token) < 0 ||
+	    aws_json_str(o, "Expiration", exp, sizeof(exp), true) < 0) {
+		cg_buf_putf(why, "the credentials answer lacks AccessKeyId, SecretAccessKey, "
+		    "Token or Expiration, or a field has the wrong type or length (metadata "
+		    "credentials always expire)");
 		r = CG_ERR_PARSE;
 		goto out;
 	}
 	GUARD(creds_set(&c, akid, strlen(akid), secret, strlen(secret), token,
 	    token != NULL ? strlen(token) : 0, "metadata", why));
-	if (exp[0] != '\0' && aws_parse_time(exp, &c.expiration) < 0) {
+	if (aws_parse_time(exp, &c.expiration) < 0 || c.expiration <= 0) {
 		cg_buf_putf(why, "the credentials answer has an unreadable Expiration");
 		r = CG_ERR_PARSE;
 		goto out;
@@ -597,35 +643,6 @@ meta_request(const char *method, const char *url, const char *const *headers,
 	return r;
 }
 
-/* FULL_URI over http only to loopback or the ECS/EKS agent addresses. */
-static bool
-container_uri_allowed(const char *uri)
-{
-	static const char *const hosts[] = { "127.0.0.1", "localhost", "[::1]", "::1",
-	    "169.254.170.2", "169.254.170.23", "[fd00:ec2::23]", "fd00:ec2::23", NULL };
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	bool ok = false;
-	size_t i;
-
-	if (u == NULL || curl_url_set(u, CURLUPART_URL, uri, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		goto out;
-	if (strcmp(scheme, "https") == 0) {
-		ok = true;
-	} else if (strcmp(scheme, "http") == 0) {
-		for (i = 0; hosts[i] != NULL; i++)
-			ok = ok || strcmp(host, hosts[i]) == 0;
-		ok = ok || strncmp(host, "127.", 4) == 0;
-	}
- out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ok;
-}
-
 static int
 from_container(struct aws_credentials *c, struct cg_buf *why)
 {
@@ -634,7 +651,7 @@ from_container(struct aws_credentials *c, struct cg_buf *why)
 	const char *tok = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	const char *tokfile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	struct cg_buf *body = NULL, *tokbuf = NULL, *hdr = NULL;
-	const char *headers[2] = { NULL, NULL };
+	const char *headers[2] = { NULL, NULL }, *bad = NULL;
 	char url[1024];
 	long status = 0;
 	int r = CG_ERR_INTERNAL;
@@ -644,17 +661,22 @@ from_container(struct aws_credentials *c, struct cg_buf *why)
 		goto out;
 	}
 	if (rel != NULL) {
-		ENSURE((size_t)snprintf(url, sizeof(url), "http://169.254.170.2%s", rel) <
-		    sizeof(url), CG_ERR_LIMIT);
-	} else {
-		if (!container_uri_allowed(full)) {
-			cg_buf_putf(why, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https, or "
-			    "http to a loopback or the container agent's address");
+		if (rel[0] != '/') {
+			cg_buf_putf(why, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start "
+			    "with /");
 			r = CG_ERR_CREDENTIALS;
 			goto out;
 		}
+		ENSURE((size_t)snprintf(url, sizeof(url), "http://169.254.170.2%s", rel) <
+		    sizeof(url), CG_ERR_LIMIT);
+	} else {
 		ENSURE((size_t)snprintf(url, sizeof(url), "%s", full) < sizeof(url),
 		    CG_ERR_LIMIT);
+	}
+	if (aws_url_check(url, true, &bad) < 0) {
+		cg_buf_putf(why, "container credentials URL %.200s is %s", url, bad);
+		r = CG_ERR_CREDENTIALS;
+		goto out;
 	}
 	GUARD(cg_buf_new(16 * 1024, &hdr));
 	if (tokfile != NULL) {
@@ -709,6 +731,7 @@ from_imds(struct aws_credentials *c, struct cg_buf *why)
 	struct cg_buf *body = NULL, *tokhdr = NULL;
 	const char *headers[2] = { NULL, NULL };
 	const char *ttl[] = { "X-aws-ec2-metadata-token-ttl-seconds: 21600", NULL };
+	const char *bad = NULL;
 	char url[1024], role[256];
 	long status = 0;
 	size_t n;
@@ -720,6 +743,12 @@ from_imds(struct aws_credentials *c, struct cg_buf *why)
 	}
 	if (base == NULL)
 		base = "http://169.254.169.254";
+	else if (aws_url_check(base, false, &bad) < 0 || strlen(base) > 512) {
+		cg_buf_putf(why, "AWS_EC2_METADATA_SERVICE_ENDPOINT %.200s is %s", base,
+		    bad != NULL ? bad : "too long");
+		r = CG_ERR_CREDENTIALS;
+		goto out;
+	}
 	n = strlen(base);
 	while (n > 0 && base[n - 1] == '/')
 		n--;
@@ -777,7 +806,7 @@ int
 aws_creds_resolve(struct aws_credentials *ret_creds, struct cg_buf *why)
 {
 	static int (*const chain[])(struct aws_credentials *, struct cg_buf *) = {
-		from_environment, from_shared_files, from_container, from_imds,
+		from_environment, from_web_identity, from_shared_files, from_container, from_imds,
 	};
 	struct aws_credentials c;
 	size_t i;

@@ -34,6 +34,7 @@ parse_object(const char *json, size_t len, struct json_object **ret)
 static void
 malformed(struct aws_client *c, const char *what)
 {
+	c->err.kind = AWS_ERR_MALFORMED;
 	snprintf(c->err.code, sizeof(c->err.code), "MalformedResponse");
 	snprintf(c->err.message, sizeof(c->err.message), "kinesisanalyticsv2 %s: the "
 	    "response lacks a field or has one of the wrong type or length", what);

@@ -44,6 +44,7 @@ key_request(const char *key_id, struct json_object **ret)
 static void
 malformed(struct aws_client *c, const char *what)
 {
+	c->err.kind = AWS_ERR_MALFORMED;
 	snprintf(c->err.code, sizeof(c->err.code), "MalformedResponse");
 	snprintf(c->err.message, sizeof(c->err.message), "kms %s: the response lacks a "
 	    "field or has one of the wrong type or length", what);

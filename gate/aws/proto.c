@@ -6,11 +6,13 @@
  * AWS adds response fields over time, so response parsers ignore members
  * they do not know; every field they do read has a type and a length cap.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <arpa/inet.h>
 #include <libxml/parser.h>
 
 #include "aws_int.h"
@@ -19,7 +21,6 @@
 #include "cg_json.h"
 #include "cg_macros.h"
 
-#define JSON_RESPONSE_DEPTH 32
 
 static void
 copy_trunc(char *out, size_t max, const char *s, size_t len)
@@ -176,7 +177,8 @@ aws_error_retryable(const struct aws_error *err)
 	case AWS_ERR_SERVER:
 		return true;
 	case AWS_ERR_TRANSPORT:
-		return strcmp(err->code, "ResponseTooLarge") != 0;
+		/* a timeout or a reset may pass; a bad certificate or URL will not */
+		return strcmp(err->code, "Timeout") == 0 || strcmp(err->code, "TransportError") == 0;
 	default:
 		return false;
 	}
@@ -190,7 +192,7 @@ aws_xml_parse(const char *body, size_t len, xmlDocPtr *ret_doc)
 
 	ENSURE(body != NULL && len > 0 && len <= INT32_MAX, CG_ERR_PARSE);
 	/* no XML_PARSE_NOENT (entities stay unexpanded), no DTD loading, no network */
-	doc = xmlReadMemory(body, (int)len, "aws-response.xml", NULL,
+	doc = xmlReadMemory(body, (int)len, "aws-response.xml", "UTF-8",
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	ENSURE(doc != NULL, CG_ERR_PARSE);
 	ENSURE(doc->intSubset == NULL && doc->extSubset == NULL, CG_ERR_PARSE);
@@ -271,6 +273,8 @@ aws_xml_strdup(xmlNodePtr n, const char *name, size_t max, bool required, char *
 	ENSURE((*ret = strdup((const char *)t)) != NULL, CG_ERR_NOMEM);
 	r = 0;
  out:
+	if (t != NULL)		/* it may have been a secret key or token */
+		explicit_bzero(t, strlen((const char *)t));
 	xmlFree(t);
 	return r;
 }
@@ -378,6 +382,7 @@ aws_call_json(struct aws_client *c, enum aws_service svc, const char *target,
 	}
 	if (cg_json_parse((const char *)cg_buf_ptr(c->body), cg_buf_len(c->body),
 	    c->max_response, &o, NULL) < 0 || !json_object_is_type(o, json_type_object)) {
+		c->err.kind = AWS_ERR_MALFORMED;
 		snprintf(c->err.code, sizeof(c->err.code), "MalformedResponse");
 		snprintf(c->err.message, sizeof(c->err.message), "%s %s: the response is "
 		    "not a JSON object", aws_service_name(svc), target);
@@ -415,6 +420,7 @@ aws_call_query(struct aws_client *c, enum aws_service svc, const char *const *pa
 	    text, cg_buf_len(form)));
 	if (ret_doc != NULL &&
 	    aws_xml_parse((const char *)cg_buf_ptr(c->body), cg_buf_len(c->body), ret_doc) < 0) {
+		c->err.kind = AWS_ERR_MALFORMED;
 		snprintf(c->err.code, sizeof(c->err.code), "MalformedResponse");
 		snprintf(c->err.message, sizeof(c->err.message), "%s %s: the response is "
 		    "not well-formed XML", aws_service_name(svc), params[1]);
@@ -435,4 +441,139 @@ aws_xml_wipe(xmlNodePtr n)
 			explicit_bzero(n->content, strlen((const char *)n->content));
 		aws_xml_wipe(n->children);
 	}
+}
+
+/* A literal IPv4 loopback (127/8) or ::1; no names, so DNS cannot move it. */
+static bool
+loopback_literal(const char *host)
+{
+	uint8_t a[16];
+	char h[64];
+	size_t n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(h)) {
+		memcpy(h, host + 1, n - 2);
+		h[n - 2] = '\0';
+		return inet_pton(AF_INET6, h, a) == 1 && memcmp(a, &in6addr_loopback, 16) == 0;
+	}
+	if (inet_pton(AF_INET, host, a) == 1)
+		return a[0] == 127;
+	return inet_pton(AF_INET6, host, a) == 1 && memcmp(a, &in6addr_loopback, 16) == 0;
+}
+
+int
+aws_url_check(const char *url, bool agent_ok, const char **ret_why)
+{
+	static const char *const agents[] = { "169.254.170.2", "169.254.170.23",
+	    "[fd00:ec2::23]", "fd00:ec2::23", NULL };
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *user = NULL, *query = NULL, *frag = NULL;
+	const char *why = NULL;
+	size_t i;
+	bool ok = false;
+	int r = CG_ERR_INVALID_ARG;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		why = "not a URL";
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0) == CURLUE_OK) {
+		why = "a URL with user information, a query or a fragment";
+		goto out;
+	}
+	if (strcmp(scheme, "https") == 0) {
+		ok = true;
+	} else if (strcmp(scheme, "http") == 0) {
+		ok = loopback_literal(host);
+		for (i = 0; agent_ok && agents[i] != NULL; i++)
+			ok = ok || strcmp(host, agents[i]) == 0;
+		if (!ok)
+			why = "plain http to a host that is not a loopback address (127.0.0.0/8, ::1)";
+	} else {
+		why = "neither https nor http";
+	}
+	r = ok ? 0 : CG_ERR_INVALID_ARG;
+ out:
+	if (ret_why != NULL)
+		*ret_why = why;
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_free(query);
+	curl_free(frag);
+	curl_url_cleanup(u);
+	return r;
+}
+
+static void
+xml_quiet(void *ctx, const xmlError *error)
+{
+	(void)ctx;
+	(void)error;
+}
+
+static void *
+wiping_realloc(void *p, size_t n)
+{
+	void *q;
+	size_t old;
+
+	if (p == NULL)
+		return malloc(n);
+	old = malloc_usable_size(p);
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	explicit_bzero(p, old);
+	free(p);
+	return q;
+}
+
+static void
+wiping_free(void *p)
+{
+	if (p != NULL) {
+		explicit_bzero(p, malloc_usable_size(p));
+		free(p);
+	}
+}
+
+static char *
+wiping_strdup(const char *s)
+{
+	return strdup(s);
+}
+
+static void *
+wiping_calloc(size_t n, size_t size)
+{
+	return calloc(n, size);
+}
+
+int
+aws_global_init(void)
+{
+	static bool done;
+	int r = CG_ERR_INTERNAL;
+
+	if (done) {
+		r = 0;
+		goto out;
+	}
+	/* libcurl's and libxml2's copies of passwords, headers and responses are wiped when freed */
+	ENSURE(curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiping_free, wiping_realloc,
+	    wiping_strdup, wiping_calloc) == CURLE_OK, CG_ERR_INTERNAL);
+	ENSURE(xmlMemSetup(wiping_free, malloc, wiping_realloc, wiping_strdup) == 0,
+	    CG_ERR_INTERNAL);
+	xmlInitParser();
+	/* libxml2 would print parse errors, response bytes included, to stderr */
+	xmlSetStructuredErrorFunc(NULL, (xmlStructuredErrorFunc)xml_quiet);
+	done = true;
+	r = 0;
+ out:
+	return r;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aws_api.h"
+#include "aws_creds.h"
 #include "aws_int.h"
 #include "cg_buf.h"
 #include "cg_err.h"
@@ -109,8 +110,9 @@ sts_parse_assume_role(const char *xml, size_t len, struct sts_assumed_role *ret)
 	GUARD(aws_xml_strdup(cr, "SessionToken", CG_SECRET_MAX, true, &token));
 	GUARD(aws_xml_text(cr, "Expiration", exp, sizeof(exp), true));
 	GUARD(aws_parse_time(exp, &a.creds.expiration));
-	ENSURE(a.creds.access_key_id[0] != '\0' && secret[0] != '\0' && token[0] != '\0',
-	    CG_ERR_PARSE);
+	ENSURE(aws_key_id_ok(a.creds.access_key_id, strlen(a.creds.access_key_id)) &&
+	    aws_credential_text_ok(secret, strlen(secret)) &&
+	    aws_credential_text_ok(token, strlen(token)), CG_ERR_PARSE);
 	GUARD(cg_secret_new(secret, strlen(secret), &a.creds.secret_access_key));
 	GUARD(cg_secret_new(token, strlen(token), &a.creds.session_token));
 	a.creds.source = "assume-role";
@@ -184,9 +186,15 @@ sts_assume_role(struct aws_client *c, const struct sts_assume_role_params *p,
 		params[n++] = p->tags[i].value;
 	}
 	params[n] = NULL;
-	GUARD(aws_call_query(c, AWS_STS, params, NULL));
+	/* STS may have issued credentials for an attempt whose answer was lost:
+	 * retry only what STS refused before acting (throttling) */
+	c->once = true;
+	r = aws_call_query(c, AWS_STS, params, NULL);
+	c->once = false;
+	GUARD(r);
 	if ((r = sts_parse_assume_role((const char *)cg_buf_ptr(c->body), cg_buf_len(c->body),
 	    ret)) < 0) {
+		c->err.kind = AWS_ERR_MALFORMED;
 		snprintf(c->err.code, sizeof(c->err.code), "MalformedResponse");
 		snprintf(c->err.message, sizeof(c->err.message), "sts AssumeRole: the "
 		    "response lacks credentials or has a malformed field");
@@ -228,6 +236,7 @@ sts_get_caller_identity(struct aws_client *c, struct sts_identity *ret)
 	GUARD(aws_call_query(c, AWS_STS, params, NULL));
 	if ((r = sts_parse_caller_identity((const char *)cg_buf_ptr(c->body),
 	    cg_buf_len(c->body), ret)) < 0) {
+		c->err.kind = AWS_ERR_MALFORMED;
 		snprintf(c->err.code, sizeof(c->err.code), "MalformedResponse");
 		snprintf(c->err.message, sizeof(c->err.message),
 		    "sts GetCallerIdentity: malformed response");

@@ -14,4 +14,7 @@ if ! python3 "$top/tests/aws/endpoint.py" start --dir "$dir" \
 fi
 # shellcheck disable=SC1091
 . "$dir/endpoint.env"
+# A proxy that does not exist: if the client honoured these, every call would fail.
+export http_proxy=http://127.0.0.1:9 HTTP_PROXY=http://127.0.0.1:9
+export https_proxy=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 ALL_PROXY=http://127.0.0.1:9
 "$test_exe"

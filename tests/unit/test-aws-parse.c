@@ -67,6 +67,17 @@ test_sts_assume_role_malformed(void **state)
 		/* an element where text belongs */
 		"<AssumeRoleResponse><AssumeRoleResult><AssumedRoleUser><Arn><x/></Arn>"
 		"</AssumedRoleUser></AssumeRoleResult></AssumeRoleResponse>",
+		/* a key id or token that would break a header */
+		"<AssumeRoleResponse><AssumeRoleResult><AssumedRoleUser><Arn>a</Arn>"
+		"<AssumedRoleId>b</AssumedRoleId></AssumedRoleUser><Credentials>"
+		"<AccessKeyId>ASIA&#13;&#10;X-Injected: yes</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
+		"<SessionToken>t</SessionToken><Expiration>2026-11-23T12:15:00Z</Expiration></Credentials>"
+		"</AssumeRoleResult></AssumeRoleResponse>",
+		"<AssumeRoleResponse><AssumeRoleResult><AssumedRoleUser><Arn>a</Arn>"
+		"<AssumedRoleId>b</AssumedRoleId></AssumedRoleUser><Credentials>"
+		"<AccessKeyId>ASIAIOSFODNN7EXAMPLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
+		"<SessionToken>t&#10;X: 1</SessionToken><Expiration>2026-11-23T12:15:00Z</Expiration>"
+		"</Credentials></AssumeRoleResult></AssumeRoleResponse>",
 		/* a DTD with an entity: refused before anything is read */
 		"<!DOCTYPE r [<!ENTITY e \"ASIAEVIL\">]><AssumeRoleResponse/>",
 		"<AssumeRoleResponse><unclosed></AssumeRoleResponse>",
@@ -150,6 +161,9 @@ test_errors(void **state)
 	    AWS_ERR_CONFLICT);
 	assert_int_equal(aws_classify_error(400, "DisabledException"), AWS_ERR_KEY_STATE);
 	assert_int_equal(aws_classify_error(429, "Whatever"), AWS_ERR_THROTTLING);
+	assert_string_equal(aws_error_kind_name(AWS_ERR_MALFORMED), "malformed-response");
+	assert_false(aws_error_retryable(&(struct aws_error){ .kind = AWS_ERR_TRANSPORT,
+	    .code = "TLSVerificationFailed" }));
 	assert_false(aws_error_retryable(&(struct aws_error){ .kind = AWS_ERR_ACCESS_DENIED }));
 	assert_false(aws_error_retryable(&(struct aws_error){ .kind = AWS_ERR_TRANSPORT,
 	    .code = "ResponseTooLarge" }));
@@ -406,11 +420,24 @@ test_credentials_json(void **state)
 	assert_int_equal(aws_parse_credentials_json(S("{\"Code\":\"Failure\"}"), &c, why),
 	    CG_ERR_CREDENTIALS);
 	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"id with space\","
-	    "\"SecretAccessKey\":\"s\"}"), &c, why), CG_ERR_CREDENTIALS);
+	    "\"SecretAccessKey\":\"s\",\"Token\":\"t\",\"Expiration\":\"2026-11-23T12:15:00Z\"}"),
+	    &c, why), CG_ERR_CREDENTIALS);
 	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\"}"),
 	    &c, why), CG_ERR_PARSE);
 	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\","
-	    "\"SecretAccessKey\":\"s\",\"Expiration\":\"soon\"}"), &c, why), CG_ERR_PARSE);
+	    "\"SecretAccessKey\":\"s\",\"Token\":\"t\",\"Expiration\":\"soon\"}"), &c, why), CG_ERR_PARSE);
+	/* metadata credentials always expire: no Token or Expiration is malformed */
+	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\","
+	    "\"SecretAccessKey\":\"s\",\"Token\":\"t\"}"), &c, why), CG_ERR_PARSE);
+	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\","
+	    "\"SecretAccessKey\":\"s\",\"Expiration\":\"2026-11-23T12:15:00Z\"}"), &c, why),
+	    CG_ERR_PARSE);
+	/* a CR/LF would smuggle a header into the next request */
+	assert_int_equal(aws_parse_credentials_json(S("{\"AccessKeyId\":\"ASIAIOSFODNN7EXAMPLE\","
+	    "\"SecretAccessKey\":\"s\",\"Token\":\"t\\r\\nX-Injected: 1\","
+	    "\"Expiration\":\"2026-11-23T12:15:00Z\"}"), &c, why), CG_ERR_CREDENTIALS);
+	assert_int_equal(aws_parse_credentials_json(S("{\"Code\":[\"x\"],\"AccessKeyId\":\"A\"}"),
+	    &c, why), CG_ERR_CREDENTIALS);
 	cg_buf_free(why);
 }
 
@@ -423,7 +450,8 @@ clear_aws_env(void)
 	    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 	    "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_STS",
 	    "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL_IAM", "AWS_ENDPOINT_URL_KINESIS_ANALYTICS_V2",
-	    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", NULL };
+	    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+	    "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_CONTAINER_AUTHORIZATION_TOKEN", NULL };
 	size_t i;
 
 	for (i = 0; vars[i] != NULL; i++)
@@ -484,6 +512,17 @@ test_endpoints_and_region(void **state)
 	assert_int_equal(aws_client_new(&cfg, &c, why), CG_ERR_INVALID_ARG);
 	setenv("AWS_ENDPOINT_URL_KMS", "https://user:pw@kms.example", 1);
 	assert_int_equal(aws_client_new(&cfg, &c, why), CG_ERR_INVALID_ARG);
+	/* plain http only to a loopback literal: names could resolve anywhere */
+	setenv("AWS_ENDPOINT_URL_KMS", "http://kms.internal.example:8080", 1);
+	assert_int_equal(aws_client_new(&cfg, &c, why), CG_ERR_INVALID_ARG);
+	setenv("AWS_ENDPOINT_URL_KMS", "http://127.attacker.example/", 1);
+	assert_int_equal(aws_client_new(&cfg, &c, why), CG_ERR_INVALID_ARG);
+	setenv("AWS_ENDPOINT_URL_KMS", "http://[::1]:4566", 1);
+	assert_int_equal(aws_client_new(&cfg, &c, why), 0);
+	aws_client_free(c);
+	setenv("AWS_ENDPOINT_URL_KMS", "https://kms.internal.example:8443/prefix", 1);
+	assert_int_equal(aws_client_new(&cfg, &c, why), 0);
+	aws_client_free(c);
 	unsetenv("AWS_ENDPOINT_URL_KMS");
 	cfg.region = "EU_WEST";
 	assert_int_equal(aws_client_new(&cfg, &c, why), CG_ERR_INVALID_ARG);
@@ -554,12 +593,41 @@ test_credential_chain(void **state)
 	assert_int_equal(aws_creds_resolve(&c, why), CG_ERR_CREDENTIALS);
 	assert_int_equal(cg_buf_cstr(why, &msg), 0);
 	assert_non_null(strstr(msg, "role_arn"));
+	/* static keys in the credentials file, role_arn for the same profile in
+	 * config: the SDKs would assume the role, so the gate refuses */
+	write_file(credpath, "[chained]\nAWS_ACCESS_KEY_ID=AKIASTATICKEYEXAMPL\n"
+	    "aws_secret_access_key=static-secret\n[default]\naws_access_key_id=AKIADEFAULTEXAMPLE1\n"
+	    "aws_secret_access_key=default-secret\n");
+	cg_buf_reset(why);
+	assert_int_equal(aws_creds_resolve(&c, why), CG_ERR_CREDENTIALS);
+	assert_int_equal(cg_buf_cstr(why, &msg), 0);
+	assert_non_null(strstr(msg, "role_arn"));
 	setenv("AWS_PROFILE", "missing", 1);
 	cg_buf_reset(why);
 	assert_int_equal(aws_creds_resolve(&c, why), CG_ERR_CREDENTIALS);
 	assert_int_equal(cg_buf_cstr(why, &msg), 0);
 	assert_non_null(strstr(msg, "\"missing\""));
 
+	/* web identity is there but not run by the gate: refused, not skipped */
+	unsetenv("AWS_PROFILE");
+	setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa", 1);
+	setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token", 1);
+	cg_buf_reset(why);
+	assert_int_equal(aws_creds_resolve(&c, why), CG_ERR_CREDENTIALS);
+	assert_int_equal(cg_buf_cstr(why, &msg), 0);
+	assert_non_null(strstr(msg, "web identity"));
+	unsetenv("AWS_ROLE_ARN");
+	unsetenv("AWS_WEB_IDENTITY_TOKEN_FILE");
+	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
+	unsetenv("AWS_CONFIG_FILE");
+	/* container URLs: RELATIVE_URI must be a path; no DNS names over http */
+	setenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "@127.0.0.1:18081/v2/creds", 1);
+	cg_buf_reset(why);
+	assert_int_equal(aws_creds_resolve(&c, why), CG_ERR_CREDENTIALS);
+	unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+	setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1.nip.io/creds", 1);
+	cg_buf_reset(why);
+	assert_int_equal(aws_creds_resolve(&c, why), CG_ERR_CREDENTIALS);
 	/* container FULL_URI over http only to loopback */
 	unsetenv("AWS_PROFILE");
 	unsetenv("AWS_SHARED_CREDENTIALS_FILE");
@@ -568,7 +636,8 @@ test_credential_chain(void **state)
 	cg_buf_reset(why);
 	assert_int_equal(aws_creds_resolve(&c, why), CG_ERR_CREDENTIALS);
 	assert_int_equal(cg_buf_cstr(why, &msg), 0);
-	assert_non_null(strstr(msg, "loopback"));
+	assert_non_null(strstr(msg, "not a loopback address"));
+	unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 
 	unlink(credpath);
 	unlink(cfgpath);

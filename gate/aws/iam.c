@@ -126,9 +126,12 @@ iam_parse_name_list(const char *xml, size_t len, const char *action, const char 
 		if (member_field != NULL) {
 			GUARD(aws_xml_strdup(m, member_field, AWS_ARN_MAX, true, &name));
 		} else {
-			xmlChar *t = xmlNodeGetContent(m);
+			xmlChar *t;
+			xmlNodePtr ch;
 
-			ENSURE(t != NULL, CG_ERR_NOMEM);
+			for (ch = m->children; ch != NULL; ch = ch->next)
+				ENSURE(ch->type == XML_TEXT_NODE, CG_ERR_PARSE);
+			ENSURE((t = xmlNodeGetContent(m)) != NULL, CG_ERR_NOMEM);
 			name = strlen((const char *)t) < AWS_NAME_MAX ?
 			    strdup((const char *)t) : NULL;
 			xmlFree(t);
@@ -141,6 +144,8 @@ iam_parse_name_list(const char *xml, size_t len, const char *action, const char 
 		name = NULL;
 	}
 	GUARD(aws_xml_text(res, "IsTruncated", trunc, sizeof(trunc), false));
+	ENSURE(trunc[0] == '\0' || strcmp(trunc, "true") == 0 || strcmp(trunc, "false") == 0,
+	    CG_ERR_PARSE);
 	marker[0] = '\0';
 	if (strcmp(trunc, "true") == 0)
 		GUARD(aws_xml_text(res, "Marker", marker, marker_max, true));

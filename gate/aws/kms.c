@@ -188,8 +188,11 @@ kms_parse_list_aliases(const char *json, size_t len, struct kms_alias **list, si
 		(*list)[(*n)++] = a;
 	}
 	next[0] = '\0';
-	if (json_object_object_get_ex(o, "Truncated", &v) && json_object_get_boolean(v))
-		GUARD(aws_json_str(o, "NextMarker", next, next_max, true));
+	if (json_object_object_get_ex(o, "Truncated", &v)) {
+		ENSURE(json_object_is_type(v, json_type_boolean), CG_ERR_PARSE);
+		if (json_object_get_boolean(v))
+			GUARD(aws_json_str(o, "NextMarker", next, next_max, true));
+	}
 	r = 0;
  out:
 	json_object_put(o);

@@ -337,31 +337,41 @@ aws_parse_time(const char *s, time_t *ret)
 {
 	struct tm tm;
 	const char *p;
-	char *end;
-	long long v;
+	size_t digits;
+	time_t t;
+	int r = CG_ERR_PARSE;
 
-	if (s == NULL || *s == '\0')
-		return CG_ERR_PARSE;
-	if (strspn(s, "0123456789.") == strlen(s)) {	/* epoch seconds, JSON 1.1 style */
-		v = strtoll(s, &end, 10);
-		if (end == s || (*end != '\0' && *end != '.') || v < 0)
-			return CG_ERR_PARSE;
-		*ret = (time_t)v;
-		return 0;
+	ENSURE(s != NULL && *s != '\0', CG_ERR_PARSE);
+	digits = strspn(s, "0123456789");
+	if (digits > 0 && digits <= 11 && (s[digits] == '\0' ||
+	    (s[digits] == '.' && s[digits + 1] != '\0' &&
+	    strspn(s + digits + 1, "0123456789") == strlen(s + digits + 1)))) {
+		/* epoch seconds, as JSON 1.1 writes timestamps */
+		t = (time_t)strtoll(s, NULL, 10);
+		goto done;
 	}
 	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) == NULL)
-		return CG_ERR_PARSE;
+	ENSURE((p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL, CG_ERR_PARSE);
 	if (*p == '.') {
 		p++;
-		if (strspn(p, "0123456789") == 0)
-			return CG_ERR_PARSE;
+		ENSURE(strspn(p, "0123456789") > 0, CG_ERR_PARSE);
 		p += strspn(p, "0123456789");
 	}
-	if (strcmp(p, "Z") != 0 && strcmp(p, "+00:00") != 0 && strcmp(p, "+0000") != 0)
-		return CG_ERR_PARSE;
-	*ret = timegm(&tm);
-	return *ret == (time_t)-1 ? CG_ERR_PARSE : 0;
+	ENSURE(strcmp(p, "Z") == 0 || strcmp(p, "+00:00") == 0 || strcmp(p, "+0000") == 0,
+	    CG_ERR_PARSE);
+	{
+		/* strptime takes 2026-02-31; timegm would quietly roll it over */
+		struct tm check = tm;
+
+		t = timegm(&tm);
+		ENSURE(t != (time_t)-1 && tm.tm_mday == check.tm_mday && tm.tm_mon == check.tm_mon,
+		    CG_ERR_PARSE);
+	}
+ done:
+	*ret = t;
+	r = 0;
+ out:
+	return r;
 }
 
 int

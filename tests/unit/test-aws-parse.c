@@ -218,6 +218,9 @@ test_kms(void **state)
 	assert_int_equal(n, 2);
 	assert_string_equal(next, "");
 	assert_string_equal(al[1].target_key_id, "");
+	/* Truncated must be a boolean */
+	assert_int_equal(kms_parse_list_aliases(S("{\"Aliases\":[],\"Truncated\":\"false\"}"),
+	    &al, &n, next, sizeof(next)), CG_ERR_PARSE);
 	/* truncated without a marker is malformed */
 	assert_int_equal(kms_parse_list_aliases(S("{\"Aliases\":[],\"Truncated\":true}"),
 	    &al, &n, next, sizeof(next)), CG_ERR_PARSE);
@@ -322,6 +325,15 @@ test_iam(void **state)
 	assert_int_equal(n, 3);
 	assert_string_equal(names[2], "arn:aws:iam::aws:policy/X");
 	assert_string_equal(marker, "");
+	/* IsTruncated is true or false; a member holds text only */
+	assert_int_equal(iam_parse_name_list(S("<ListRolePoliciesResponse><ListRolePoliciesResult>"
+	    "<PolicyNames/><IsTruncated>TRUE</IsTruncated></ListRolePoliciesResult>"
+	    "</ListRolePoliciesResponse>"), "ListRolePolicies", "PolicyNames", NULL, &names, &n,
+	    marker, sizeof(marker)), CG_ERR_PARSE);
+	assert_int_equal(iam_parse_name_list(S("<ListRolePoliciesResponse><ListRolePoliciesResult>"
+	    "<PolicyNames><member>p<b/>2</member></PolicyNames></ListRolePoliciesResult>"
+	    "</ListRolePoliciesResponse>"), "ListRolePolicies", "PolicyNames", NULL, &names, &n,
+	    marker, sizeof(marker)), CG_ERR_PARSE);
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -360,6 +372,11 @@ test_time(void **state)
 	assert_int_equal(aws_parse_time("2026-11-23T12:15:00+02:00", &t), CG_ERR_PARSE);
 	assert_int_equal(aws_parse_time("2026-11-23", &t), CG_ERR_PARSE);
 	assert_int_equal(aws_parse_time("", &t), CG_ERR_PARSE);
+	assert_int_equal(aws_parse_time("1.2.3", &t), CG_ERR_PARSE);
+	assert_int_equal(aws_parse_time("99999999999999999999", &t), CG_ERR_PARSE);
+	assert_int_equal(aws_parse_time("2026-02-31T00:00:00Z", &t), CG_ERR_PARSE);
+	assert_int_equal(aws_parse_time("1795436100.25", &t), 0);
+	assert_int_equal(t, 1795436100);
 }
 
 static void

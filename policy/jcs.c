@@ -234,7 +234,8 @@ serialize(struct json_object *o, struct cg_buf *out, int depth)
 		end = json_object_iter_end(o);
 		for (; !json_object_iter_equal(&it, &end) && i < n; json_object_iter_next(&it))
 			names[i++] = json_object_iter_peek_name(&it);
-		qsort(names, n, sizeof(*names), utf16_cmp);
+		if (n > 1)
+			qsort(names, n, sizeof(*names), utf16_cmp);
 		GUARD(cg_buf_put_u8(out, '{'));
 		for (i = 0; i < n; i++) {
 			struct json_object *v = NULL;

@@ -20,6 +20,8 @@ struct command {
 
 static const struct command commands[] = {
 	{ "policy", "evaluate IAM policy queries (policy eval)", cmd_policy },
+	{ "audit", "verify the audit log (audit verify, audit keygen)", cmd_audit },
+	{ "plan", "keys and permissions an operation involves, checked against AWS", cmd_plan },
 	{ NULL, NULL, NULL }
 };
 

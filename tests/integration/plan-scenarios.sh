@@ -16,7 +16,7 @@ if ! python3 "$top/tests/aws/endpoint.py" start --dir "$dir" \
 fi
 # shellcheck disable=SC1091
 . "$dir/endpoint.env"
-exec python3 - "$exe" "$dir" <<'PY'
+python3 - "$exe" "$dir" <<'PY'
 import json, os, subprocess, sys
 exe, d = sys.argv[1], sys.argv[2]
 st = json.load(open(os.path.join(d, "endpoint.json")))["state"]

@@ -963,7 +963,7 @@ check_line(struct verifier *v, struct line_reader *rd, const struct audit_entry 
  * and ret_size get the head's hash and the bytes read only on success.
  */
 static int
-verify_stream(int fd, const struct audit_pubkey *pub, struct audit_report *rep,
+verify_stream(int fd, const struct audit_pubkey *pub, bool torn_ok, struct audit_report *rep,
     uint8_t ret_head[AUDIT_HASH_BYTES], uint64_t *ret_size)
 {
 	struct line_reader *rd = NULL;
@@ -987,6 +987,8 @@ verify_stream(int fd, const struct audit_pubkey *pub, struct audit_report *rep,
 			    AUDIT_LINE_MAX);
 			goto out;
 		}
+		if (r == CG_ERR_TRUNCATED && torn_ok)
+			break;	/* *ret_size ends before the unfinished line */
 		if (r == CG_ERR_TRUNCATED) {
 			r = report_problem(rep, AUDIT_TRUNCATED, rd->number,
 			    "line %" PRIu64 " has no newline: the log was cut short, or a "
@@ -1040,7 +1042,7 @@ audit_verify_fd(int fd, const struct audit_pubkey *pub, struct audit_report *rep
 	report_init(report);
 	ENSURE(fd >= 0 && pub != NULL, CG_ERR_INVALID_ARG);
 	ENSURE(sodium_init() >= 0, CG_ERR_INTERNAL);
-	GUARD(verify_stream(fd, pub, report, head, &size));
+	GUARD(verify_stream(fd, pub, false, report, head, &size));
 	r = 0;
  out:
 	return r;
@@ -1155,7 +1157,21 @@ audit_open(const char *path, const struct audit_key *key, unsigned checkpoint_ev
 	}
 	if (created)
 		GUARD(fsync_parent(path));
-	GUARD(verify_stream(a->fd, &a->pub, report, a->head, &a->size));
+	GUARD(verify_stream(a->fd, &a->pub, true, report, a->head, &a->size));
+	/*
+	 * An unfinished last line is an append that never returned (it is
+	 * written before it is fsync()ed, and acknowledged only after): the
+	 * writer was killed in between.  Nothing acted on it, so it is cut
+	 * off, and said so.  Cutting a whole line off the end is what a hash
+	 * chain cannot detect anyway (see the warning at audit_verify).
+	 */
+	ENSURE(fstat(a->fd, &st) == 0, CG_ERR_IO);
+	if ((uint64_t)st.st_size > a->size) {
+		ENSURE(ftruncate(a->fd, (off_t)a->size) == 0 && fsync(a->fd) == 0, CG_ERR_IO);
+		(void)snprintf(report->detail, sizeof(report->detail),
+		    "cut off %" PRIu64 " bytes of an unfinished last line (an append "
+		    "interrupted before it completed)", (uint64_t)st.st_size - a->size);
+	}
 	a->seq = report->last_seq;
 	a->since_checkpoint = report->unsigned_tail;
 	*ret_audit = a;

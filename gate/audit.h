@@ -188,7 +188,10 @@ struct audit;
  * with flock(LOCK_EX) for as long as the handle lives, so a second writer
  * gets CG_ERR_DENIED.  The existing contents are verified as audit_verify()
  * does with key's public half; a log that is not intact is refused with
- * CG_ERR_DENIED and report naming the line.  checkpoint_every: append a
+ * CG_ERR_DENIED and report naming the line -- except for an unfinished
+ * last line (no newline: an append killed between write and fsync, never
+ * acknowledged), which is cut off, with report->detail saying so (and ""
+ * when nothing was cut).  checkpoint_every: append a
  * checkpoint after that many entries (0: only on audit_checkpoint()).
  * report may be NULL.
  */

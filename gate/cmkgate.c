@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "config.h"
+#include "build_config.h"
 
 #define EXIT_USAGE 2
 
@@ -22,6 +22,9 @@ static const struct command commands[] = {
 	{ "policy", "evaluate IAM policy queries (policy eval)", cmd_policy },
 	{ "audit", "verify the audit log (audit verify, audit keygen)", cmd_audit },
 	{ "plan", "keys and permissions an operation involves, checked against AWS", cmd_plan },
+	{ "request", "file a request with the gate", cmd_request },
+	{ "status", "show a request: state, keys, checks, what it needs", cmd_status },
+	{ "list", "list requests, newest first", cmd_list },
 	{ NULL, NULL, NULL }
 };
 
@@ -31,14 +34,16 @@ usage(FILE *f)
 	const struct command *c;
 
 	fprintf(f,
-	    "usage: cmkgate [--help] [--version] COMMAND [ARGS...]\n"
+	    "usage: cmkgate [--help] [--version] [--socket PATH] COMMAND [ARGS...]\n"
 	    "\n"
 	    "cmkgate gates key-changing operations on Managed Service for\n"
 	    "Apache Flink applications behind checks and approvals.\n"
 	    "\n"
 	    "Options:\n"
 	    "  -h, --help     show this help and exit\n"
-	    "  -V, --version  print the version and exit\n");
+	    "  -V, --version  print the version and exit\n"
+	    "  --socket PATH  the gate's socket (default: $CMKGATE_SOCKET, else\n"
+	    "                 /run/cmkgate/cmkgated.sock)\n");
 	if (commands[0].name == NULL)
 		fprintf(f, "\nNo commands are built into this version yet.\n");
 	else
@@ -53,6 +58,11 @@ main(int argc, char **argv)
 {
 	const struct command *c;
 
+	if (argc >= 3 && strcmp(argv[1], "--socket") == 0) {
+		cmkgate_socket_path = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

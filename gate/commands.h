@@ -8,5 +8,11 @@
 int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_request(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+/* The gate's socket: --socket PATH, else $CMKGATE_SOCKET, else the default. */
+extern const char *cmkgate_socket_path;
 
 #endif

@@ -1,0 +1,859 @@
+/*
+ * cmkgated's HTTP API (docs/api.md), served by libmicrohttpd on a unix
+ * socket.  The caller is the socket peer's uid (SO_PEERCRED), mapped to an
+ * operator by the configuration; nothing in a body can claim an identity.
+ *
+ *   POST /v1/requests        file a request: decide, audit, store
+ *   GET  /v1/requests        list requests (?state=&operator=&limit=)
+ *   GET  /v1/requests/ID     one request with its record and history
+ *   GET  /healthz            the store answers and the audit log is writable
+ *   GET  /metrics            Prometheus text format
+ *
+ * Filing a request: the body is parsed strictly, the request is decided
+ * (decide.c: AWS lookups under aws_lock, then the pure evaluation), and
+ * then, under write_lock, the audit entry is appended and fsync()ed
+ * *before* the request is stored.  When the audit append fails the gate
+ * refuses (503) and keeps refusing until it is restarted: it never acts on
+ * something it could not record.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <json-c/json.h>
+#include <microhttpd.h>
+
+#include "audit.h"
+#include "aws.h"
+#include "cg_buf.h"
+#include "cg_err.h"
+#include "cg_json.h"
+#include "cg_macros.h"
+#include "config.h"
+#include "decide.h"
+#include "filing.h"
+#include "gated.h"
+#include "store.h"
+
+#define API_THREADS		4
+#define API_CONN_TIMEOUT	30	/* seconds of silence before a connection is closed */
+#define API_CONN_LIMIT		256
+#define API_REQ_PREFIX		"/v1/requests"
+
+/* One HTTP request in flight. */
+struct call {
+	struct cg_buf	*body;
+	bool		 too_big;
+	uid_t		 uid;
+	pid_t		 pid;
+	bool		 have_peer;
+};
+
+int64_t
+gated_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------------- answers */
+
+static enum MHD_Result
+respond_text(struct gated *g, struct MHD_Connection *conn, unsigned status,
+    const char *type, const char *text, size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret = MHD_NO;
+
+	if (status >= 400)
+		atomic_fetch_add(&g->http_errors, 1);
+	resp = MHD_create_response_from_buffer(len, (void *)(uintptr_t)text,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES &&
+	    MHD_add_response_header(resp, "Cache-Control", "no-store") == MHD_YES &&
+	    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") == MHD_YES)
+		ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
+respond_json(struct gated *g, struct MHD_Connection *conn, unsigned status,
+    struct json_object *o)
+{
+	const char *s;
+	size_t len = 0;
+	char *copy = NULL;
+	enum MHD_Result ret = MHD_NO;
+
+	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	if (s != NULL && (copy = malloc(len + 1)) != NULL) {
+		memcpy(copy, s, len);
+		copy[len] = '\n';
+		ret = respond_text(g, conn, status, "application/json", copy, len + 1);
+	}
+	free(copy);
+	return ret;
+}
+
+/* {"error": {"code": CODE, "message": MESSAGE}} */
+static enum MHD_Result respond_error(struct gated *g, struct MHD_Connection *conn, unsigned status,
+    const char *code, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static enum MHD_Result
+respond_error(struct gated *g, struct MHD_Connection *conn, unsigned status,
+    const char *code, const char *fmt, ...)
+{
+	struct json_object *o = NULL, *e = NULL;
+	char msg[2048];
+	va_list ap;
+	enum MHD_Result ret = MHD_NO;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((o = json_object_new_object()) == NULL || (e = json_object_new_object()) == NULL ||
+	    json_object_object_add(e, "code", json_object_new_string(code)) != 0 ||
+	    json_object_object_add(e, "message", json_object_new_string(msg)) != 0 ||
+	    json_object_object_add(o, "error", e) != 0) {
+		json_object_put(e);
+		json_object_put(o);
+		return respond_text(g, conn, 500, "application/json",
+		    "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}\n", 57);
+	}
+	ret = respond_json(g, conn, status, o);
+	json_object_put(o);
+	return ret;
+}
+
+/* ------------------------------------------------------------ the caller */
+
+static int
+peer_of(struct MHD_Connection *conn, uid_t *ret_uid, pid_t *ret_pid)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int r = CG_ERR_INTERNAL;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ENSURE(ci != NULL, CG_ERR_IO);
+	ENSURE(getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+	    len == sizeof(cred), CG_ERR_IO);
+	*ret_uid = cred.uid;
+	*ret_pid = cred.pid;
+	r = 0;
+ out:
+	return r;
+}
+
+/* ---------------------------------------------------------- the records */
+
+static struct json_object *
+history_json(struct gated *g, const char *id)
+{
+	struct store_event *ev = NULL;
+	struct json_object *a = NULL, *e;
+	size_t n = 0, i;
+
+	if (store_history(g->store, id, &ev, &n, NULL) < 0)
+		return NULL;
+	if ((a = json_object_new_array()) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((e = json_object_new_object()) == NULL ||
+		    json_object_array_add(a, e) != 0) {
+			json_object_put(e);
+			json_object_put(a);
+			a = NULL;
+			goto out;
+		}
+		if (ev[i].from != 0)
+			json_object_object_add(e, "from",
+			    json_object_new_string(store_state_name(ev[i].from)));
+		json_object_object_add(e, "to", json_object_new_string(store_state_name(ev[i].to)));
+		json_object_object_add(e, "at_ms", json_object_new_int64(ev[i].at_ms));
+		json_object_object_add(e, "note", json_object_new_string(ev[i].note != NULL ?
+		    ev[i].note : ""));
+	}
+ out:
+	store_events_free(ev, n);
+	return a;
+}
+
+/* A stored request as the API shows it; full adds the record and history. */
+static struct json_object *
+request_json(struct gated *g, const struct store_request *sr, bool full)
+{
+	struct json_object *o, *rec = NULL, *h;
+	const char *msg = NULL;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(sr->id));
+	json_object_object_add(o, "state", json_object_new_string(store_state_name(sr->state)));
+	json_object_object_add(o, "operation", json_object_new_string(sr->operation));
+	json_object_object_add(o, "operator", json_object_new_string(sr->operator_name));
+	json_object_object_add(o, "principal", json_object_new_string(sr->principal));
+	json_object_object_add(o, "region", json_object_new_string(sr->region));
+	json_object_object_add(o, "reason", json_object_new_string(sr->reason));
+	json_object_object_add(o, "request_digest", json_object_new_string(sr->digest));
+	json_object_object_add(o, "created_ms", json_object_new_int64(sr->created_ms));
+	json_object_object_add(o, "updated_ms", json_object_new_int64(sr->updated_ms));
+	json_object_object_add(o, "expires_ms", json_object_new_int64(sr->expires_ms));
+	json_object_object_add(o, "version", json_object_new_int64(sr->version));
+	if (!full)
+		return o;
+	if (cg_json_parse(sr->input, strlen(sr->input), STORE_TEXT_MAX, &rec, &msg) == 0)
+		json_object_object_add(o, "input", rec);
+	rec = NULL;
+	if (cg_json_parse(sr->record, strlen(sr->record), STORE_TEXT_MAX, &rec, &msg) == 0)
+		json_object_object_add(o, "record", rec);
+	if ((h = history_json(g, sr->id)) != NULL)
+		json_object_object_add(o, "history", h);
+	return o;
+}
+
+/* ------------------------------------------------------------ the audit */
+
+/*
+ * The audit entry of a filed request: who (operator, uid, principal), what
+ * (operation, application, digest, region, reason, key change, each check
+ * and rule step in short), source (unix socket peer), the request id, the
+ * decision (the first state) and the keys involved.
+ */
+static int
+audit_request(struct gated *g, const struct call *c, const struct store_request *sr,
+    struct json_object *record)
+{
+	struct json_object *f = NULL, *who, *what, *src, *keys = NULL, *checks, *v, *e, *a;
+	size_t i;
+	int r = CG_ERR_INTERNAL;
+
+	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	ENSURE((who = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(f, "who", who);
+	json_object_object_add(who, "operator", json_object_new_string(sr->operator_name));
+	json_object_object_add(who, "uid", json_object_new_int64(c->uid));
+	json_object_object_add(who, "principal", json_object_new_string(sr->principal));
+	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(f, "what", what);
+	json_object_object_add(what, "operation", json_object_new_string(sr->operation));
+	if (json_object_object_get_ex(record, "application", &v))
+		json_object_object_add(what, "application", json_object_get(v));
+	json_object_object_add(what, "request_digest", json_object_new_string(sr->digest));
+	json_object_object_add(what, "region", json_object_new_string(sr->region));
+	json_object_object_add(what, "reason", json_object_new_string(sr->reason));
+	if (json_object_object_get_ex(record, "key_change_kind", &v))
+		json_object_object_add(what, "key_change", json_object_get(v));
+	ENSURE((checks = json_object_new_array()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(what, "checks", checks);
+	if (json_object_object_get_ex(record, "checks", &a)) {
+		for (i = 0; i < json_object_array_length(a); i++) {
+			struct json_object *ck = json_object_array_get_idx(a, i), *x;
+
+			ENSURE((e = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+			json_object_array_add(checks, e);
+			if (json_object_object_get_ex(ck, "action", &x))
+				json_object_object_add(e, "action", json_object_get(x));
+			if (json_object_object_get_ex(ck, "resource", &x))
+				json_object_object_add(e, "resource", json_object_get(x));
+			if (json_object_object_get_ex(ck, "result", &x))
+				json_object_object_add(e, "result", json_object_get(x));
+			if (json_object_object_get_ex(ck, "stage", &x))
+				json_object_object_add(e, "stage", json_object_get(x));
+		}
+	}
+	if (json_object_object_get_ex(record, "refusals", &v))
+		json_object_object_add(what, "refusals", json_object_get(v));
+	if (json_object_object_get_ex(record, "rules", &v) &&
+	    json_object_object_get_ex(v, "result", &a))
+		json_object_object_add(what, "rules", json_object_get(a));
+	ENSURE((src = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(f, "source", src);
+	json_object_object_add(src, "transport", json_object_new_string("unix"));
+	json_object_object_add(src, "pid", json_object_new_int64(c->pid));
+	json_object_object_add(f, "request_id", json_object_new_string(sr->id));
+	json_object_object_add(f, "decision", json_object_new_string(store_state_name(sr->state)));
+	ENSURE((keys = json_object_new_array()) != NULL, CG_ERR_NOMEM);
+	if (json_object_object_get_ex(record, "keys", &a)) {
+		for (i = 0; i < json_object_array_length(a); i++) {
+			struct json_object *k = json_object_array_get_idx(a, i), *x;
+
+			ENSURE((e = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+			json_object_array_add(keys, e);
+			if (json_object_object_get_ex(k, "arn", &x))
+				json_object_object_add(e, "arn", json_object_get(x));
+			if (json_object_object_get_ex(k, "role", &x))
+				json_object_object_add(e, "role", json_object_get(x));
+			if (json_object_object_get_ex(k, "state", &x))
+				json_object_object_add(e, "state", json_object_get(x));
+		}
+	}
+	json_object_object_add(f, "keys", keys);
+	keys = NULL;
+	r = audit_append(g->audit, "request", f);
+ out:
+	json_object_put(keys);
+	json_object_put(f);
+	return r;
+}
+
+/* A request the gate could not decide (AWS unreachable, ...): audited too. */
+static int
+audit_undecided(struct gated *g, const struct call *c, const char *operator_name,
+    const char *operation, const char *digest, const char *why)
+{
+	struct json_object *f = NULL, *who, *what, *src;
+	int r = CG_ERR_INTERNAL;
+
+	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	ENSURE((who = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(f, "who", who);
+	json_object_object_add(who, "operator", json_object_new_string(operator_name));
+	json_object_object_add(who, "uid", json_object_new_int64(c->uid));
+	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(f, "what", what);
+	json_object_object_add(what, "operation", json_object_new_string(operation));
+	json_object_object_add(what, "request_digest", json_object_new_string(digest));
+	json_object_object_add(what, "error", json_object_new_string(why));
+	ENSURE((src = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(f, "source", src);
+	json_object_object_add(src, "transport", json_object_new_string("unix"));
+	json_object_object_add(src, "pid", json_object_new_int64(c->pid));
+	json_object_object_add(f, "decision", json_object_new_string("undecided"));
+	r = audit_append(g->audit, "request.undecided", f);
+ out:
+	json_object_put(f);
+	return r;
+}
+
+/* Appends under write_lock; on failure the gate stops acting. */
+static bool
+audit_ok(struct gated *g, int r)
+{
+	if (r == 0)
+		return true;
+	atomic_fetch_add(&g->audit_failures, 1);
+	if (r != CG_ERR_INVALID_ARG && r != CG_ERR_LIMIT)
+		g->audit_broken = true;
+	return false;
+}
+
+/* ------------------------------------------------------- POST /v1/requests */
+
+static int
+canonical_text(struct json_object *o, char **ret)
+{
+	struct cg_buf *b = NULL;
+	const char *s;
+	int r = CG_ERR_INTERNAL;
+
+	GUARD(cg_buf_new(STORE_TEXT_MAX, &b));
+	GUARD(jcs_serialize(o, b));
+	GUARD(cg_buf_cstr(b, &s));
+	ENSURE((*ret = strdup(s)) != NULL, CG_ERR_NOMEM);
+	r = 0;
+ out:
+	cg_buf_free(b);
+	return r;
+}
+
+static enum MHD_Result
+file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
+    const struct config_operator *op)
+{
+	static const char *const codes[] = {
+		[FILING_OK] = "internal", [FILING_BAD_JSON] = "bad-json",
+		[FILING_BAD_REQUEST] = "bad-request",
+		[FILING_UNKNOWN_OPERATION] = "unknown-operation", [FILING_BAD_INPUT] = "bad-input",
+	};
+	struct json_object *record = NULL, *answer = NULL;
+	struct filing f;
+	struct decide_facts facts;
+	struct decide_who who;
+	struct store_request sr;
+	struct cg_buf *why = NULL;
+	const char *msg = "";
+	char role[DECIDE_ROLE_MAX];
+	enum decide_outcome outcome = DECIDE_DENIED;
+	enum filing_error kind = FILING_OK;
+	struct timespec t0, t1;
+	int64_t now;
+	enum MHD_Result ret = MHD_NO;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	memset(&facts, 0, sizeof(facts));
+	memset(&sr, 0, sizeof(sr));
+	if (cg_buf_new(16384, &why) < 0) {
+		ret = respond_error(g, conn, 500, "internal", "out of memory");
+		goto out;
+	}
+	if (c->too_big) {
+		ret = respond_error(g, conn, 413, "too-large", "the body is larger than %d bytes",
+		    FILING_BODY_MAX);
+		goto out;
+	}
+	if (c->body == NULL) {
+		ret = respond_error(g, conn, 400, "bad-json", "the body is empty");
+		goto out;
+	}
+	if (filing_parse((const char *)cg_buf_ptr(c->body), cg_buf_len(c->body), &f, &kind,
+	    why) < 0) {
+		(void)cg_buf_cstr(why, &msg);
+		ret = respond_error(g, conn, 400, codes[kind], "%s", msg);
+		goto out;
+	}
+	if (f.region != NULL && strcmp(f.region, g->region) != 0) {
+		ret = respond_error(g, conn, 400, "wrong-region", "this gate serves region %s, "
+		    "not %.64s: file the request with the gate of that region", g->region,
+		    f.region);
+		goto out;
+	}
+	if (decide_role_of(op->principal, role) < 0) {
+		ret = respond_error(g, conn, 500, "config", "operator %s's principal %s is not "
+		    "a role: fix cmkgated.conf", op->name, op->principal);
+		goto out;
+	}
+	memset(&who, 0, sizeof(who));
+	who.operator_name = op->name;
+	who.principal = op->principal;
+	who.reason = f.reason;
+
+	pthread_mutex_lock(&g->aws_lock);
+	r = decide_gather(g->aws, g->policies, &f.req, role, gated_now_ms(), &facts, why);
+	pthread_mutex_unlock(&g->aws_lock);
+	if (r == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = decide_evaluate(&f.req, f.digest, &facts, &who, g->rules, time(NULL), &outcome,
+		    &record, why);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		atomic_fetch_add(&g->decide_ns_total, (uint64_t)((t1.tv_sec - t0.tv_sec) *
+		    1000000000LL + (t1.tv_nsec - t0.tv_nsec)));
+		atomic_fetch_add(&g->decide_count, 1);
+	}
+	if (r < 0) {
+		(void)cg_buf_cstr(why, &msg);
+		atomic_fetch_add(&g->undecided, 1);
+		pthread_mutex_lock(&g->write_lock);
+		if (g->audit_broken || !audit_ok(g, audit_undecided(g, c, op->name, f.operation,
+		    f.digest, msg))) {
+			pthread_mutex_unlock(&g->write_lock);
+			ret = respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot "
+			    "be written: the gate refuses to act until it is restarted");
+			goto out;
+		}
+		pthread_mutex_unlock(&g->write_lock);
+		ret = respond_error(g, conn, 502, "undecided", "the gate could not decide: %s "
+		    "(nothing was filed; retry when the cause is fixed)", msg);
+		goto out;
+	}
+
+	/* what is stored */
+	now = gated_now_ms();
+	store_new_id(sr.id);
+	sr.state = outcome == DECIDE_APPROVED ? STORE_APPROVED :
+	    outcome == DECIDE_PENDING ? STORE_PENDING : STORE_DENIED;
+	sr.operation = (char *)(uintptr_t)f.operation;
+	sr.operator_name = op->name;
+	sr.principal = op->principal;
+	sr.region = g->region;
+	sr.reason = (char *)(uintptr_t)(f.reason != NULL ? f.reason : "");
+	sr.digest = f.digest;
+	sr.created_ms = now;
+	sr.updated_ms = now;
+	sr.expires_ms = now + (int64_t)g->config->request_ttl_seconds * 1000;
+	if (canonical_text(f.input, &sr.input) < 0 || json_object_object_add(record, "id",
+	    json_object_new_string(sr.id)) != 0 ||
+	    (sr.record = strdup(json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE))) == NULL) {
+		ret = respond_error(g, conn, 500, "internal", "out of memory");
+		goto out;
+	}
+
+	/* audit first, then store: never a stored request the log does not name */
+	pthread_mutex_lock(&g->write_lock);
+	if (g->audit_broken || !audit_ok(g, audit_request(g, c, &sr, record))) {
+		pthread_mutex_unlock(&g->write_lock);
+		ret = respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot be "
+		    "written: the gate refuses to act until it is restarted");
+		goto out;
+	}
+	cg_buf_reset(why);
+	r = store_create(g->store, &sr, outcome == DECIDE_DENIED ? "filed and denied" :
+	    outcome == DECIDE_PENDING ? "filed; waiting for approvals" : "filed and approved",
+	    why);
+	pthread_mutex_unlock(&g->write_lock);
+	if (r < 0) {
+		(void)cg_buf_cstr(why, &msg);
+		ret = respond_error(g, conn, 500, "store", "the request could not be stored: %s",
+		    msg);
+		goto out;
+	}
+	atomic_fetch_add(&g->filed[outcome], 1);
+	sr.version = 1;
+	if ((answer = request_json(g, &sr, false)) == NULL) {
+		ret = respond_error(g, conn, 500, "internal", "out of memory");
+		goto out;
+	}
+	json_object_object_add(answer, "record", record);
+	record = NULL;
+	ret = respond_json(g, conn, 201, answer);
+ out:
+	free(sr.input);
+	free(sr.record);
+	json_object_put(answer);
+	json_object_put(record);
+	filing_clear(&f);
+	decide_facts_clear(&facts);
+	cg_buf_free(why);
+	return ret;
+}
+
+/* ------------------------------------------------------------ the reads */
+
+static enum MHD_Result
+get_request(struct gated *g, struct MHD_Connection *conn, const char *id)
+{
+	struct store_request *sr = NULL;
+	struct json_object *o = NULL;
+	enum MHD_Result ret;
+	int r;
+
+	if (!store_id_valid(id))
+		return respond_error(g, conn, 400, "bad-id", "\"%.64s\" is not a request id "
+		    "(r- and 32 hex digits)", id);
+	pthread_mutex_lock(&g->write_lock);
+	r = store_get(g->store, id, &sr, NULL);
+	if (r == 0)
+		o = request_json(g, sr, true);
+	pthread_mutex_unlock(&g->write_lock);
+	if (r == CG_ERR_NOT_FOUND)
+		ret = respond_error(g, conn, 404, "not-found", "no request %s", id);
+	else if (r < 0 || o == NULL)
+		ret = respond_error(g, conn, 500, "store", "the store could not be read: %s",
+		    cg_strerror(r));
+	else
+		ret = respond_json(g, conn, 200, o);
+	json_object_put(o);
+	store_request_free(sr);
+	return ret;
+}
+
+static enum MHD_Result
+list_requests(struct gated *g, struct MHD_Connection *conn)
+{
+	struct store_list_filter filter;
+	struct store_request **reqs = NULL;
+	struct json_object *o = NULL, *a = NULL, *e;
+	const char *state, *opname, *limit;
+	char *end = NULL;
+	unsigned long n;
+	size_t count = 0, i;
+	enum MHD_Result ret;
+	int r;
+
+	memset(&filter, 0, sizeof(filter));
+	state = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "state");
+	opname = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "operator");
+	limit = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "limit");
+	if (state != NULL && store_state_lookup(state, &filter.state) < 0)
+		return respond_error(g, conn, 400, "bad-query", "state must be pending, approved, "
+		    "denied, expired or issued");
+	if (limit != NULL) {
+		errno = 0;
+		n = strtoul(limit, &end, 10);
+		if (errno != 0 || end == limit || *end != '\0' || n < 1 || n > STORE_LIST_MAX)
+			return respond_error(g, conn, 400, "bad-query", "limit must be a number "
+			    "from 1 to %d", STORE_LIST_MAX);
+		filter.limit = n;
+	}
+	filter.operator_name = opname;
+	pthread_mutex_lock(&g->write_lock);
+	r = store_list(g->store, &filter, &reqs, &count, NULL);
+	pthread_mutex_unlock(&g->write_lock);
+	if (r < 0)
+		return respond_error(g, conn, 500, "store", "the store could not be read: %s",
+		    cg_strerror(r));
+	if ((o = json_object_new_object()) == NULL || (a = json_object_new_array()) == NULL) {
+		ret = respond_error(g, conn, 500, "internal", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < count; i++)
+		if ((e = request_json(g, reqs[i], false)) != NULL)
+			json_object_array_add(a, e);
+	json_object_object_add(o, "requests", a);
+	a = NULL;
+	ret = respond_json(g, conn, 200, o);
+ out:
+	json_object_put(a);
+	json_object_put(o);
+	store_list_free(reqs, count);
+	return ret;
+}
+
+static enum MHD_Result
+healthz(struct gated *g, struct MHD_Connection *conn)
+{
+	uint64_t counts[STORE_ISSUED + 1];
+	int r;
+
+	pthread_mutex_lock(&g->write_lock);
+	r = store_count_by_state(g->store, counts, NULL);
+	pthread_mutex_unlock(&g->write_lock);
+	if (g->audit_broken)
+		return respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot be "
+		    "written: the gate refuses to act until it is restarted");
+	if (r < 0)
+		return respond_error(g, conn, 503, "store", "the store does not answer: %s",
+		    cg_strerror(r));
+	return respond_text(g, conn, 200, "application/json", "{\"status\":\"ok\"}\n", 16);
+}
+
+static enum MHD_Result
+metrics(struct gated *g, struct MHD_Connection *conn)
+{
+	uint64_t counts[STORE_ISSUED + 1];
+	struct cg_buf *b = NULL;
+	const char *s;
+	enum MHD_Result ret;
+	int st, r;
+
+	memset(counts, 0, sizeof(counts));
+	pthread_mutex_lock(&g->write_lock);
+	r = store_count_by_state(g->store, counts, NULL);
+	pthread_mutex_unlock(&g->write_lock);
+	if (cg_buf_new(16384, &b) < 0)
+		return respond_error(g, conn, 500, "internal", "out of memory");
+	(void)cg_buf_putf(b,
+	    "# HELP cmkgate_http_requests_total HTTP requests answered.\n"
+	    "# TYPE cmkgate_http_requests_total counter\n"
+	    "cmkgate_http_requests_total %" PRIuFAST64 "\n"
+	    "# HELP cmkgate_http_errors_total HTTP answers with a 4xx or 5xx status.\n"
+	    "# TYPE cmkgate_http_errors_total counter\n"
+	    "cmkgate_http_errors_total %" PRIuFAST64 "\n"
+	    "# HELP cmkgate_requests_filed_total Requests filed, by first state.\n"
+	    "# TYPE cmkgate_requests_filed_total counter\n"
+	    "cmkgate_requests_filed_total{state=\"denied\"} %" PRIuFAST64 "\n"
+	    "cmkgate_requests_filed_total{state=\"pending\"} %" PRIuFAST64 "\n"
+	    "cmkgate_requests_filed_total{state=\"approved\"} %" PRIuFAST64 "\n"
+	    "# HELP cmkgate_requests_undecided_total Requests the gate could not decide.\n"
+	    "# TYPE cmkgate_requests_undecided_total counter\n"
+	    "cmkgate_requests_undecided_total %" PRIuFAST64 "\n"
+	    "# HELP cmkgate_audit_failures_total Audit appends that failed.\n"
+	    "# TYPE cmkgate_audit_failures_total counter\n"
+	    "cmkgate_audit_failures_total %" PRIuFAST64 "\n"
+	    "# HELP cmkgate_audit_writable Whether the gate can write its audit log.\n"
+	    "# TYPE cmkgate_audit_writable gauge\n"
+	    "cmkgate_audit_writable %d\n"
+	    "# HELP cmkgate_decision_seconds Time spent deciding (no AWS round trips).\n"
+	    "# TYPE cmkgate_decision_seconds summary\n"
+	    "cmkgate_decision_seconds_sum %.6f\n"
+	    "cmkgate_decision_seconds_count %" PRIuFAST64 "\n",
+	    atomic_load(&g->http_requests), atomic_load(&g->http_errors),
+	    atomic_load(&g->filed[DECIDE_DENIED]), atomic_load(&g->filed[DECIDE_PENDING]),
+	    atomic_load(&g->filed[DECIDE_APPROVED]), atomic_load(&g->undecided),
+	    atomic_load(&g->audit_failures), g->audit_broken ? 0 : 1,
+	    (double)atomic_load(&g->decide_ns_total) / 1e9, atomic_load(&g->decide_count));
+	if (r == 0) {
+		(void)cg_buf_putf(b, "# HELP cmkgate_requests Requests in the store, by state.\n"
+		    "# TYPE cmkgate_requests gauge\n");
+		for (st = STORE_PENDING; st <= STORE_ISSUED; st++)
+			(void)cg_buf_putf(b, "cmkgate_requests{state=\"%s\"} %" PRIu64 "\n",
+			    store_state_name((enum store_state)st), counts[st]);
+	}
+	if (cg_buf_cstr(b, &s) < 0)
+		ret = respond_error(g, conn, 500, "internal", "metrics too large");
+	else
+		ret = respond_text(g, conn, 200, "text/plain; version=0.0.4", s, strlen(s));
+	cg_buf_free(b);
+	return ret;
+}
+
+/* ---------------------------------------------------------- dispatching */
+
+static enum MHD_Result
+route(struct gated *g, struct MHD_Connection *conn, struct call *c, const char *url,
+    const char *method)
+{
+	const struct config_operator *op;
+	const char *type;
+	bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+
+	if (strcmp(url, "/healthz") == 0)
+		return get ? healthz(g, conn) :
+		    respond_error(g, conn, 405, "method", "use GET on /healthz");
+	if (strcmp(url, "/metrics") == 0)
+		return get ? metrics(g, conn) :
+		    respond_error(g, conn, 405, "method", "use GET on /metrics");
+	if (strncmp(url, "/v1/", 4) != 0)
+		return respond_error(g, conn, 404, "not-found", "no such path; the API is under "
+		    "/v1/ (see docs/api.md)");
+	if (!c->have_peer)
+		return respond_error(g, conn, 403, "no-peer", "the caller's uid cannot be read "
+		    "from the socket");
+	if ((op = config_operator_by_uid(g->config, c->uid)) == NULL)
+		return respond_error(g, conn, 403, "not-an-operator", "uid %u is not an operator "
+		    "in the gate's configuration: ask the gate's administrators to add it",
+		    (unsigned)c->uid);
+	if (strcmp(url, API_REQ_PREFIX) == 0) {
+		if (post) {
+			type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+			    MHD_HTTP_HEADER_CONTENT_TYPE);
+			if (type == NULL || (strcmp(type, "application/json") != 0 &&
+			    strncmp(type, "application/json;", 17) != 0))
+				return respond_error(g, conn, 415, "content-type", "send the body "
+				    "as Content-Type: application/json");
+			return file_request(g, conn, c, op);
+		}
+		return get ? list_requests(g, conn) :
+		    respond_error(g, conn, 405, "method", "use GET or POST on /v1/requests");
+	}
+	if (strncmp(url, API_REQ_PREFIX "/", sizeof(API_REQ_PREFIX)) == 0)
+		return get ? get_request(g, conn, url + sizeof(API_REQ_PREFIX)) :
+		    respond_error(g, conn, 405, "method", "use GET on /v1/requests/ID");
+	return respond_error(g, conn, 404, "not-found", "no such path (see docs/api.md)");
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct gated *g = cls;
+	struct call *c = *con_cls;
+	const char *len_hdr;
+	char *end = NULL;
+	unsigned long long declared;
+
+	(void)version;
+	if (c == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return MHD_NO;
+		c->have_peer = peer_of(conn, &c->uid, &c->pid) == 0;
+		*con_cls = c;
+		len_hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (len_hdr != NULL) {
+			errno = 0;
+			declared = strtoull(len_hdr, &end, 10);
+			if (errno != 0 || end == len_hdr || *end != '\0' || declared > GATED_BODY_MAX)
+				c->too_big = true;
+		}
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!c->too_big) {
+			if (c->body == NULL && cg_buf_new(GATED_BODY_MAX, &c->body) < 0)
+				return MHD_NO;
+			if (cg_buf_put(c->body, upload, *upload_size) < 0)
+				c->too_big = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	atomic_fetch_add(&g->http_requests, 1);
+	return route(g, conn, c, url, method);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode code)
+{
+	struct call *c = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)code;
+	if (c != NULL) {
+		cg_buf_free(c->body);
+		free(c);
+		*con_cls = NULL;
+	}
+}
+
+static void on_mhd_error(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fputs("cmkgated: http: ", stderr);
+	vfprintf(stderr, fmt, ap);
+}
+
+int
+api_start(struct gated *g, int listen_fd, struct MHD_Daemon **ret_daemon)
+{
+	struct MHD_Daemon *d;
+
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
+	    0, NULL, NULL, on_request, g,
+	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_THREADS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, g,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL)
+		return CG_ERR_IO;
+	*ret_daemon = d;
+	return 0;
+}
+
+void
+api_stop(struct MHD_Daemon *daemon)
+{
+	if (daemon != NULL)
+		MHD_stop_daemon(daemon);
+}
+
+/* Moves overdue requests to expired, one audit entry each (audit first). */
+void
+gated_expire(struct gated *g)
+{
+	char (*ids)[STORE_ID_SIZE] = NULL;
+	struct json_object *f;
+	size_t n = 0, i;
+
+	pthread_mutex_lock(&g->write_lock);
+	if (g->audit_broken)
+		goto out;
+	/*
+	 * The store expires in one transaction, and the log names each one
+	 * right after.  A crash in between leaves expired requests the log does
+	 * not name yet; they are final and harmless (an expired request grants
+	 * nothing), unlike a grant the log would not name.
+	 */
+	if (store_expire(g->store, gated_now_ms(), &ids, &n, NULL) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((f = json_object_new_object()) == NULL)
+			break;
+		json_object_object_add(f, "request_id", json_object_new_string(ids[i]));
+		json_object_object_add(f, "decision", json_object_new_string("expired"));
+		if (!audit_ok(g, audit_append(g->audit, "request.expired", f))) {
+			json_object_put(f);
+			break;
+		}
+		json_object_put(f);
+	}
+ out:
+	pthread_mutex_unlock(&g->write_lock);
+	free(ids);
+}

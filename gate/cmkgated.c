@@ -1,0 +1,303 @@
+/*
+ * cmkgated: the gate daemon (cmkgated(8)).
+ *
+ *   cmkgated [--config PATH] [--check]
+ *
+ * Start-up loads and checks everything before it listens, and refuses to
+ * start on any problem, saying which file and what: the configuration,
+ * every rule stack in ops.d (file:line), the audit key and the existing
+ * audit log (verified), the store (migrated), the AWS client.  Then it
+ * serves the HTTP API (api.c) on the unix socket until SIGTERM or SIGINT,
+ * expiring overdue requests every few seconds, and signs a last audit
+ * checkpoint on the way out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "aws.h"
+#include "cg_buf.h"
+#include "cg_err.h"
+#include "cg_macros.h"
+#include "config.h"
+#include "build_config.h"
+#include "gated.h"
+#include "policy_cache.h"
+#include "rules.h"
+#include "store.h"
+
+#define EXPIRE_EVERY_S	5
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: cmkgated [--config PATH] [--check]\n"
+	    "       cmkgated --help | --version\n"
+	    "\n"
+	    "The cmkgate gate daemon.  Reads PATH (default " CONFIG_DEFAULT_PATH "),\n"
+	    "the rule stacks, the audit key and log and the store, then serves the\n"
+	    "API on the configured unix socket until SIGTERM.  --check loads and\n"
+	    "checks everything, opens nothing for writing, and exits: 0 when the\n"
+	    "daemon would start.  See cmkgated(8) and cmkgated.conf(5).\n");
+}
+
+/*
+ * The socket's directory must be a real directory (not a symlink) that only
+ * its owner -- root or the gate's user -- can write: otherwise another user
+ * could replace the socket with their own between our checks and bind().
+ */
+static int
+check_socket_dir(const char *path, struct cg_buf *why)
+{
+	char dir[CONFIG_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	size_t len;
+	int r = CG_ERR_INTERNAL;
+
+	len = slash == NULL ? 0 : (size_t)(slash - path);
+	ENSURE(len < sizeof(dir), CG_ERR_LIMIT);
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	if (len == 0)
+		memcpy(dir, "/", 2);
+	if (lstat(dir, &st) != 0) {
+		(void)cg_buf_putf(why, "socket directory %s: %s (systemd's RuntimeDirectory= "
+		    "creates it)", dir, strerror(errno));
+		r = CG_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode) || (st.st_mode & 022) != 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		(void)cg_buf_putf(why, "socket directory %s must be a directory (not a symlink) "
+		    "owned by root or the gate's user and writable by nobody else (chmod go-w)",
+		    dir);
+		r = CG_ERR_DENIED;
+		goto out;
+	}
+	r = 0;
+ out:
+	return r;
+}
+
+/* Binds the unix socket: a stale socket file is replaced, anything else refused. */
+static int
+listen_unix(const struct config *cfg, int *ret_fd, struct cg_buf *why)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	struct group *gr = NULL;
+	int fd = -1, r = CG_ERR_INTERNAL;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if (strlen(cfg->socket_path) >= sizeof(sa.sun_path)) {
+		(void)cg_buf_putf(why, "socket path %s is longer than %zu bytes",
+		    cfg->socket_path, sizeof(sa.sun_path) - 1);
+		r = CG_ERR_LIMIT;
+		goto out;
+	}
+	memcpy(sa.sun_path, cfg->socket_path, strlen(cfg->socket_path) + 1);
+	GUARD(check_socket_dir(cfg->socket_path, why));
+	if (lstat(cfg->socket_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			(void)cg_buf_putf(why, "%s exists and is not a socket: remove it or "
+			    "choose another socket.path", cfg->socket_path);
+			r = CG_ERR_DENIED;
+			goto out;
+		}
+		(void)unlink(cfg->socket_path);
+	}
+	if (cfg->socket_group != NULL && (gr = getgrnam(cfg->socket_group)) == NULL) {
+		(void)cg_buf_putf(why, "socket.group %s does not exist", cfg->socket_group);
+		r = CG_ERR_NOT_FOUND;
+		goto out;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    chmod(cfg->socket_path, cfg->socket_mode) != 0 ||
+	    (gr != NULL && chown(cfg->socket_path, (uid_t)-1, gr->gr_gid) != 0) ||
+	    listen(fd, 128) != 0) {
+		(void)cg_buf_putf(why, "cannot listen on %s: %s", cfg->socket_path,
+		    strerror(errno));
+		r = CG_ERR_IO;
+		goto out;
+	}
+	*ret_fd = fd;
+	fd = -1;
+	r = 0;
+ out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int
+open_all(struct gated *g, const char *config_path, bool check_only, struct cg_buf *why)
+{
+	struct audit_key *key = NULL;
+	struct audit_report rep;
+	struct aws_config ac;
+	char db[CONFIG_PATH_MAX + 16];
+	const char *region;
+	int r = CG_ERR_INTERNAL;
+
+	GUARD(config_load(config_path, &g->config, why));
+	GUARD(rules_load_dir(g->config->ops_directory, &g->rules, why));
+	if ((r = audit_key_load(g->config->audit_key, &key)) < 0) {
+		(void)cg_buf_putf(why, "audit key %s: %s (create one with `cmkgate audit keygen "
+		    "--out %s`, owned by the gate's user, mode 0600)", g->config->audit_key,
+		    cg_strerror(r), g->config->audit_key);
+		goto out;
+	}
+	memset(&ac, 0, sizeof(ac));
+	ac.region = g->config->region;
+	ac.endpoint_url = g->config->endpoint;
+	GUARD(aws_client_new(&ac, &g->aws, why));
+	GUARD(policy_cache_new(g->config->policy_cache_seconds, &g->policies));
+	region = aws_client_region(g->aws);
+	if (region == NULL || strlen(region) >= sizeof(g->region)) {
+		(void)cg_buf_putf(why, "no AWS region: set aws.region in %s or AWS_REGION",
+		    config_path);
+		r = CG_ERR_INVALID_ARG;
+		goto out;
+	}
+	memcpy(g->region, region, strlen(region) + 1);
+	if (check_only) {
+		r = 0;
+		goto out;
+	}
+	memset(&rep, 0, sizeof(rep));
+	if ((r = audit_open(g->config->audit_log, key, g->config->checkpoint_every, &g->audit,
+	    &rep)) < 0) {
+		(void)cg_buf_putf(why, "audit log %s: %s%s%s", g->config->audit_log,
+		    cg_strerror(r), rep.detail[0] != '\0' ? ": " : "", rep.detail);
+		if (rep.problem != AUDIT_OK)
+			(void)cg_buf_putf(why, " (line %llu, %s; see cmkgate audit verify)",
+			    (unsigned long long)rep.line, audit_problem_name(rep.problem));
+		goto out;
+	}
+	if (rep.detail[0] != '\0')
+		fprintf(stderr, "cmkgated: audit log %s: %s\n", g->config->audit_log, rep.detail);
+	if (snprintf(db, sizeof(db), "%s/cmkgate.db", g->config->state_directory) >=
+	    (int)sizeof(db)) {
+		r = CG_ERR_LIMIT;
+		goto out;
+	}
+	GUARD(store_open_sqlite(db, &g->store, why));
+	r = 0;
+ out:
+	audit_key_free(key);
+	return r;
+}
+
+static void
+close_all(struct gated *g)
+{
+	if (g->audit != NULL && !g->audit_broken)
+		(void)audit_checkpoint(g->audit);
+	audit_close(g->audit);
+	store_close(g->store);
+	aws_client_free(g->aws);
+	policy_cache_free(g->policies);
+	rules_set_free(g->rules);
+	config_free(g->config);
+	pthread_mutex_destroy(&g->aws_lock);
+	pthread_mutex_destroy(&g->write_lock);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct gated g;
+	struct MHD_Daemon *daemon = NULL;
+	struct cg_buf *why = NULL;
+	const char *config_path = CONFIG_DEFAULT_PATH, *msg = "";
+	struct timespec tick = { EXPIRE_EVERY_S, 0 };
+	sigset_t sigs;
+	bool check_only = false;
+	int i, fd = -1, sig, rc = 1;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("cmkgated %s\n", CMKGATE_VERSION);
+			return 0;
+		} else if (strcmp(argv[i], "--check") == 0) {
+			check_only = true;
+		} else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			config_path = argv[++i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	umask(077);
+	/* the API threads inherit the mask: only this thread takes the signals */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
+		return 1;
+	(void)signal(SIGPIPE, SIG_IGN);
+	if (pthread_mutex_init(&g.aws_lock, NULL) != 0 ||
+	    pthread_mutex_init(&g.write_lock, NULL) != 0)
+		return 1;
+	if (aws_global_init() < 0 || cg_buf_new(8192, &why) < 0) {
+		fprintf(stderr, "cmkgated: cannot initialise libraries\n");
+		goto out;
+	}
+	if (open_all(&g, config_path, check_only, why) < 0) {
+		(void)cg_buf_cstr(why, &msg);
+		fprintf(stderr, "cmkgated: not starting: %s\n", msg);
+		goto out;
+	}
+	if (check_only) {
+		printf("cmkgated: %s, %s and the audit key are good; region %s\n", config_path,
+		    g.config->ops_directory, g.region);
+		rc = 0;
+		goto out;
+	}
+	if (listen_unix(g.config, &fd, why) < 0 || api_start(&g, fd, &daemon) < 0) {
+		(void)cg_buf_cstr(why, &msg);
+		fprintf(stderr, "cmkgated: not starting: %s\n", *msg != '\0' ? msg :
+		    "the HTTP server did not start");
+		goto out;
+	}
+	fd = -1;	/* the daemon owns it now */
+	fprintf(stderr, "cmkgated: serving on %s (region %s, %zu operator(s))\n",
+	    g.config->socket_path, g.region, g.config->noperators);
+	gated_expire(&g);
+	for (;;) {
+		sig = sigtimedwait(&sigs, NULL, &tick);
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+		gated_expire(&g);
+	}
+	fprintf(stderr, "cmkgated: stopping\n");
+	rc = 0;
+ out:
+	api_stop(daemon);
+	if (fd >= 0)
+		close(fd);
+	if (daemon != NULL || rc == 0)
+		(void)unlink(g.config != NULL && !check_only ? g.config->socket_path : "");
+	close_all(&g);
+	cg_buf_free(why);
+	return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * What the daemon's parts share: the loaded configuration, rule stacks,
+ * store, audit log and AWS client, and the locks that order them.
+ *
+ * Lock order: aws_lock (gathering from AWS) is never held while taking
+ * write_lock; write_lock covers every audit append and every store call,
+ * so that the audit log's order is the order of the store's changes.
+ */
+#ifndef CMKGATE_GATED_H
+#define CMKGATE_GATED_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct audit;
+struct aws_client;
+struct config;
+struct policy_cache;
+struct rules_set;
+struct store;
+struct MHD_Daemon;
+
+#define GATED_BODY_MAX		(1024 * 1024)	/* bytes of a request body (FILING_BODY_MAX) */
+
+struct gated {
+	struct config		*config;
+	struct rules_set	*rules;
+	struct store		*store;
+	struct audit		*audit;
+	struct aws_client	*aws;
+	struct policy_cache	*policies;	/* compiled policies, policy_cache_seconds */
+	char			 region[64];	/* the region this gate serves */
+	pthread_mutex_t		 aws_lock;
+	pthread_mutex_t		 write_lock;
+	bool			 audit_broken;	/* an append failed: refuse until restart */
+	/* counters for /metrics */
+	atomic_uint_fast64_t	 http_requests;
+	atomic_uint_fast64_t	 http_errors;		/* 4xx and 5xx answers */
+	atomic_uint_fast64_t	 filed[3];		/* by enum decide_outcome */
+	atomic_uint_fast64_t	 undecided;		/* AWS or internal errors */
+	atomic_uint_fast64_t	 audit_failures;
+	atomic_uint_fast64_t	 decide_ns_total;	/* decide_evaluate time */
+	atomic_uint_fast64_t	 decide_count;
+};
+
+/* Starts serving on the listening unix socket fd (taken over). */
+int api_start(struct gated *g, int listen_fd, struct MHD_Daemon **ret_daemon);
+void api_stop(struct MHD_Daemon *daemon);
+
+/* Expires overdue requests, auditing each (called now and then). */
+void gated_expire(struct gated *g);
+
+/* Milliseconds since the epoch. */
+int64_t gated_now_ms(void);
+
+#endif

@@ -1,0 +1,299 @@
+#!/bin/sh
+# cmkgated against the local AWS endpoint (tests/aws/, seed scenarios in
+# tests/aws/fixtures/scenarios.json): each operation and refusal reason filed
+# through `cmkgate request`, status and list, the audit log, restarts, bad
+# input over the raw socket, an unknown caller, and refusals at start-up.
+set -u
+build=${1:?usage: gate-daemon.sh BUILD-ROOT SOURCE-ROOT}
+top=${2:?}
+dir=$(mktemp -d)
+cleanup() { python3 "$top/tests/aws/endpoint.py" stop --dir "$dir" >/dev/null 2>&1; rm -rf "$dir"; }
+trap cleanup EXIT INT TERM
+if ! python3 "$top/tests/aws/endpoint.py" start --dir "$dir" \
+	--fixture "$top/tests/aws/fixtures/scenarios.json" --auth >&2; then
+	echo "Bail out! the local AWS endpoint did not start"
+	exit 1
+fi
+# shellcheck disable=SC1091
+. "$dir/endpoint.env"
+PYTHONPATH="$top/tests/integration" python3 - "$build" "$top" "$dir" <<'PY'
+import json, os, shutil, subprocess, sys
+from gatelib import Gate, call
+
+build, top, d = sys.argv[1:4]
+st = json.load(open(os.path.join(d, "endpoint.json")))["state"]
+apps, keys, account = st["applications"], st["keys"], st["account"]
+n, failed = 0, 0
+
+def check(name, cond, detail=None):
+    global n, failed
+    n += 1
+    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, name))
+    if not cond:
+        failed += 1
+        print("  # " + json.dumps(detail, default=str)[:2000])
+
+def update(app, enc):
+    return {"ApplicationName": app, "CurrentApplicationVersionId": apps[app]["version_id"],
+            "ApplicationConfigurationUpdate": {"ApplicationEncryptionConfigurationUpdate": enc}}
+
+gd = os.path.join(d, "gate")
+os.makedirs(gd)
+gate = Gate(build, top, gd, account)
+try:
+    gate.start()
+except RuntimeError as e:
+    print("Bail out! " + str(e))
+    sys.exit(1)
+
+def request(op, body, reason="CHG-1 test"):
+    path = os.path.join(d, "input.json")
+    with open(path, "w") as f:
+        json.dump(body, f)
+    rc, out, err = gate.cli("request", "--operation", op, "--input", path, "--reason", reason,
+                            "--json")
+    try:
+        return rc, json.loads(out), err
+    except ValueError:
+        return rc, None, err
+
+ids = {}
+
+# (a) enabling CMK#1 on a running application: a key change, pending approvals
+rc, a, err = request("UpdateApplication", update("orders-aok", {
+    "KeyTypeUpdate": "CUSTOMER_MANAGED_KEY", "KeyIdUpdate": "alias/cmkgate-cmk1"}))
+ok = rc == 0 and a["state"] == "pending" and a["record"]["key_change_kind"] == "enable CMK"
+check("(a) enabling CMK#1 is filed and waits for two approvals",
+      ok and any("approval" in x for x in a["record"]["needs"])
+      and [k["arn"] for k in a["record"]["keys"]] == [keys["cmk1"]["arn"]]
+      and a["record"]["rules"]["result"] == "pending", [rc, a, err])
+if a: ids["a"] = a["id"]
+
+# (b) CMK#1 -> CMK#2 without rights on the current key: denied, naming that key
+rc, a, err = request("UpdateApplication", update("payments-locked", {
+    "KeyTypeUpdate": "CUSTOMER_MANAGED_KEY", "KeyIdUpdate": keys["cmk2"]["arn"]}))
+check("(b) a switch away from a key the operator may not use is denied with the key named",
+      rc == 1 and a["state"] == "denied"
+      and any(keys["cmk-locked"]["arn"] in x and "current key" in x
+              for x in a["record"]["denied_because"]), [rc, a, err])
+if a: ids["b"] = a["id"]
+
+# (c) CMK -> the AWS owned key: a key change
+rc, a, err = request("UpdateApplication", update("ledger-cmk", {"KeyTypeUpdate": "AWS_OWNED_KEY"}))
+check("(c) going back to the AWS owned key is a key change, pending",
+      rc == 0 and a["state"] == "pending"
+      and a["record"]["key_change_kind"].startswith("disable CMK"), [rc, a, err])
+
+# (d) restoring a snapshot under a disabled key: denied with the fix
+rc, a, err = request("StartApplication", {"ApplicationName": "audit-retired", "RunConfiguration": {
+    "ApplicationRestoreConfiguration": {"ApplicationRestoreType": "RESTORE_FROM_CUSTOM_SNAPSHOT",
+                                        "SnapshotName": "audit-under-retired"}}})
+check("(d) a restore from a snapshot under a disabled key is denied with the fix",
+      rc == 1 and a["state"] == "denied"
+      and any("re-enable" in x and keys["cmk-retired"]["arn"] in x
+              for x in a["record"]["denied_because"]), [rc, a, err])
+
+# (e) rollback across keys: both keys involved, pending
+rc, a, err = request("RollbackApplication", {"ApplicationName": "metrics-rollback",
+                     "CurrentApplicationVersionId": apps["metrics-rollback"]["version_id"]})
+check("(e) a rollback across keys names both keys and waits for approvals",
+      rc == 0 and a["state"] == "pending"
+      and {keys["cmk2"]["arn"], keys["cmk-old"]["arn"]} <= {k["arn"] for k in a["record"]["keys"]},
+      [rc, a, err])
+
+# a snapshot with unchanged keys needs only the checks
+rc, a, err = request("CreateApplicationSnapshot", {"ApplicationName": "ledger-cmk",
+                                                   "SnapshotName": "before-change"})
+check("a snapshot with the keys unchanged is approved on the checks alone",
+      rc == 0 and a["state"] == "approved" and a["record"]["rules"]["result"] == "pass"
+      and a["record"]["needs"] == [], [rc, a, err])
+if a: ids["snap"] = a["id"]
+
+# a CMK on FLINK-1_18 is denied
+rc, a, err = request("UpdateApplication", update("legacy-118", {
+    "KeyTypeUpdate": "CUSTOMER_MANAGED_KEY", "KeyIdUpdate": keys["cmk1"]["arn"]}))
+check("a CMK on FLINK-1_18 is denied", rc == 1 and a["state"] == "denied"
+      and any("FLINK-1_20" in x for x in a["record"]["denied_because"]), [rc, a, err])
+
+# the text output
+path = os.path.join(d, "input.json")
+json.dump({"ApplicationName": "ledger-cmk", "SnapshotName": "text-out"}, open(path, "w"))
+rc, out, err = gate.cli("request", "--operation", "CreateApplicationSnapshot", "--input", path)
+check("request prints the id and state", rc == 0 and out.startswith("r-") and " approved" in
+      out.splitlines()[0], [rc, out, err])
+
+# status and list
+rc, out, err = gate.cli("status", ids.get("a", "r-0"), "--json")
+s = json.loads(out) if rc == 0 else None
+check("status shows the record, the input and the history",
+      s is not None and s["id"] == ids.get("a") and s["state"] == "pending"
+      and s["input"]["ApplicationName"] == "orders-aok"
+      and s["history"][0]["to"] == "pending" and s["operator"] == "alice", [rc, out, err])
+rc, out, err = gate.cli("status", "r-" + "0" * 32)
+check("status of an unknown id fails and says so", rc == 3 and "no request" in err, [rc, out, err])
+rc, out, err = gate.cli("list", "--json")
+lst = json.loads(out)["requests"] if rc == 0 else []
+check("list shows every filed request, newest first", rc == 0 and len(lst) == 8
+      and lst[-1]["id"] == ids.get("a"), [rc, out, err])
+rc, out, err = gate.cli("list", "--state", "denied", "--json")
+check("list --state filters", rc == 0 and len(json.loads(out)["requests"]) == 3, [rc, out, err])
+
+# bad input over the raw socket: refused, nothing stored
+sock = gate.sock
+before = len(json.loads(gate.cli("list", "--json")[1])["requests"])
+st_, a = call(sock, "POST", "/v1/requests", raw=b"x" * (2 * 1024 * 1024))
+check("an oversized body is refused (413)", st_ == 413 and a["error"]["code"] == "too-large", [st_, a])
+st_, a = call(sock, "POST", "/v1/requests", raw=b'{"operation": "StopApplication", "input": {')
+check("malformed JSON is refused (400)", st_ == 400 and a["error"]["code"] == "bad-json", [st_, a])
+st_, a = call(sock, "POST", "/v1/requests", body={"operation": "DeleteApplication",
+                                                 "input": {"ApplicationName": "x"}})
+check("an unknown operation is refused (400)", st_ == 400 and a["error"]["code"] == "unknown-operation",
+      [st_, a])
+st_, a = call(sock, "POST", "/v1/requests", body={"operation": "StopApplication",
+              "input": {"ApplicationName": "orders-aok"}, "operator": "bob"})
+check("an identity claimed next to the request is refused (400)",
+      st_ == 400 and "unknown member" in a["error"]["message"], [st_, a])
+st_, a = call(sock, "POST", "/v1/requests", body={"operation": "StopApplication",
+              "input": {"ApplicationName": "orders-aok", "Principal": "arn:aws:iam::1:root"}})
+check("an identity claimed inside the request is refused (400)",
+      st_ == 400 and "identity" in a["error"]["message"], [st_, a])
+st_, a = call(sock, "POST", "/v1/requests", body={"operation": "StopApplication",
+              "input": {"ApplicationName": "orders-aok"}, "region": "us-east-1"})
+check("a request for another region is refused (400)", st_ == 400 and a["error"]["code"] == "wrong-region",
+      [st_, a])
+st_, a = call(sock, "POST", "/v1/requests", raw=b'{}', headers={"Content-Type": "text/plain"})
+check("a body that is not application/json is refused (415)", st_ == 415, [st_, a])
+st_, a = call(sock, "DELETE", "/v1/requests")
+check("an unknown method is refused (405)", st_ == 405, [st_, a])
+st_, a = call(sock, "GET", "/v2/anything")
+check("an unknown path is refused (404)", st_ == 404, [st_, a])
+st_, a = call(sock, "GET", "/v1/requests/../../etc/passwd")
+check("a malformed id is refused", st_ in (400, 404), [st_, a])
+after = len(json.loads(gate.cli("list", "--json")[1])["requests"])
+check("bad input stored nothing", before == after, [before, after])
+
+import stat
+check("the socket is owner-only by default (mode 0600)",
+      stat.S_IMODE(os.stat(sock).st_mode) == 0o600, oct(os.stat(sock).st_mode))
+
+# health and metrics
+st_, a = call(sock, "GET", "/healthz")
+check("/healthz answers ok", st_ == 200 and a == {"status": "ok"}, [st_, a])
+st_, text = call(sock, "GET", "/metrics")
+check("/metrics counts requests by state", st_ == 200 and 'cmkgate_requests{state="pending"} 3' in text
+      and 'cmkgate_requests_filed_total{state="approved"} 2' in text, [st_, text])
+
+# the audit log names every request, and verifies
+entries = gate.audit_entries()
+named = {e.get("request_id") for e in entries if e["event"] == "request"}
+check("the audit log names every filed request with its decision",
+      all(r["id"] in named for r in lst)
+      and all(e["decision"] in ("pending", "approved", "denied") for e in entries if e["event"] == "request"),
+      [len(entries), sorted(named)[:3]])
+rc, rep, err = gate.verify_audit()
+check("the audit log verifies", rc == 0, [rc, rep, err])
+
+# a restart keeps everything, and signs a checkpoint on the way out
+rc = gate.stop()
+check("SIGTERM stops the gate cleanly", rc == 0, [rc, gate.stderr()])
+check("the last audit entry is a signed checkpoint", gate.audit_entries()[-1]["event"] == "checkpoint")
+gate.start()
+rc, out, err = gate.cli("status", ids.get("snap", "r-0"), "--json")
+check("a request survives a restart", rc == 0 and json.loads(out)["state"] == "approved", [rc, out, err])
+
+# a caller whose uid is not an operator is refused
+od = os.path.join(d, "other")
+os.makedirs(od)
+other = Gate(build, top, od, account, operators=[{"uid": os.getuid() + 1, "name": "bob",
+             "principal": "arn:aws:iam::%s:role/cmkgate-operator" % account}])
+other.start()
+st_, a = call(other.sock, "GET", "/v1/requests")
+check("a caller whose uid is not an operator is refused (403)",
+      st_ == 403 and a["error"]["code"] == "not-an-operator", [st_, a])
+other.stop()
+
+# start-up refusals: a broken rule stack, a tampered audit log
+bad_ops = os.path.join(d, "ops.d")
+shutil.copytree(os.path.join(top, "contrib", "ops.d"), bad_ops)
+with open(os.path.join(bad_ops, "UpdateApplication"), "a") as f:
+    f.write("required approvals quorum=two\n")
+bd = os.path.join(d, "broken")
+os.makedirs(bd)
+broken = Gate(build, top, bd, account, ops_dir=bad_ops)
+p = subprocess.run([broken.cmkgated, "--config", broken.conf], stderr=subprocess.PIPE, text=True,
+                   timeout=20)
+check("a syntax error in ops.d refuses to start, naming file:line",
+      p.returncode == 1 and "UpdateApplication:" in p.stderr and "quorum" in p.stderr, [p.returncode, p.stderr])
+p = subprocess.run([broken.cmkgated, "--config", broken.conf, "--check"], stderr=subprocess.PIPE,
+                   stdout=subprocess.PIPE, text=True, timeout=20)
+check("--check finds the same error", p.returncode == 1 and "UpdateApplication:" in p.stderr,
+      [p.returncode, p.stderr])
+
+# policies are cached for policy_cache_seconds; key states never are
+import boto3
+ep = json.load(open(os.path.join(d, "endpoint.json")))
+iam = boto3.client("iam", endpoint_url=ep["url"], region_name=ep["region"],
+                   aws_access_key_id="AKIAIOSFODNN7EXAMPLE", aws_secret_access_key="admin")
+deny = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny",
+                   "Action": "kinesisanalytics:CreateApplicationSnapshot", "Resource": "*"}]})
+snap = {"operation": "CreateApplicationSnapshot",
+        "input": {"ApplicationName": "ledger-cmk", "SnapshotName": "cache"}}
+st0, a0 = call(sock, "POST", "/v1/requests", body=snap)
+fresh_dir = os.path.join(d, "nocache")
+os.makedirs(fresh_dir)
+fresh = Gate(build, top, fresh_dir, account, policy_cache_seconds=0)
+fresh.start()
+def unauthenticated(fn):
+    """One IAM change as the endpoint's administrator: moto's auth waits one call."""
+    import urllib.request
+    def reset(n):
+        urllib.request.urlopen(urllib.request.Request(ep["control"]["reset_auth"] if
+            isinstance(ep["control"], dict) else ep["url"] + "/moto-api/reset-auth",
+            data=str(n).encode(), headers={"Content-Type": "text/plain"}), timeout=5).read()
+    reset(1)
+    try:
+        fn()
+        return None
+    except Exception as e:
+        return repr(e)
+    finally:
+        reset(0)
+put = unauthenticated(lambda: iam.put_role_policy(RoleName="cmkgate-operator",
+                      PolicyName="test-deny-snapshots", PolicyDocument=deny))
+st1, a1 = call(sock, "POST", "/v1/requests", body=snap)
+st2, a2 = call(fresh.sock, "POST", "/v1/requests", body=snap)
+check("a policy changed in AWS is seen at once without the cache, after the TTL with it",
+      put is None and a0.get("state") == "approved" and a1.get("state") == "approved"
+      and a2.get("state") == "denied"
+      and any("test-deny-snapshots" in x for x in a2["record"]["denied_because"]),
+      [put, st0, a0.get("state"), st1, a1.get("state"), st2, a2.get("record", a2)])
+if put is None:
+    unauthenticated(lambda: iam.delete_role_policy(RoleName="cmkgate-operator",
+                                                   PolicyName="test-deny-snapshots"))
+fresh.stop()
+
+wd = os.path.join(d, "open-dir")
+os.makedirs(wd)
+os.chmod(wd, 0o777)
+wide = Gate(build, top, os.path.join(wd), account)
+p = subprocess.run([wide.cmkgated, "--config", wide.conf], stderr=subprocess.PIPE, text=True,
+                   timeout=20)
+check("a socket directory others can write refuses to start",
+      p.returncode == 1 and "writable by nobody else" in p.stderr, [p.returncode, p.stderr])
+
+gate.stop()
+lines = open(gate.log).read().splitlines(True)
+edited = next(i for i, l in enumerate(lines) if '"decision":"pending"' in l)
+lines[edited] = lines[edited].replace('"decision":"pending"', '"decision":"approved"', 1)
+open(gate.log, "w").write("".join(lines))
+try:
+    p = subprocess.run([gate.cmkgated, "--config", gate.conf], stderr=subprocess.PIPE, text=True,
+                       timeout=20)
+    rc, err = p.returncode, p.stderr
+except subprocess.TimeoutExpired:
+    rc, err = "started", ""
+check("a tampered audit log refuses to start, naming the line",
+      rc == 1 and "audit log" in err and "line %d" % (edited + 2) in err, [rc, err])
+print("1..%d" % n)
+sys.exit(1 if failed else 0)
+PY

@@ -201,6 +201,31 @@ gate.start()
 rc, out, err = gate.cli("status", ids.get("snap", "r-0"), "--json")
 check("a request survives a restart", rc == 0 and json.loads(out)["state"] == "approved", [rc, out, err])
 
+# expiry: a pending request past its deadline becomes expired, audited.  The
+# deadline is moved into the past in the store by hand (the shortest TTL the
+# config allows is a minute).
+import sqlite3, time
+gate.stop()
+db = sqlite3.connect(os.path.join(gate.state, "cmkgate.db"))
+db.execute("UPDATE requests SET expires_ms = 1 WHERE id = ?", (ids.get("a", ""),))
+db.commit()
+db.close()
+gate.start()
+deadline, state = time.time() + 15, None
+while time.time() < deadline:
+    rc, out, err = gate.cli("status", ids.get("a", "r-0"), "--json")
+    state = json.loads(out)["state"] if rc == 0 else None
+    if state == "expired":
+        break
+    time.sleep(0.2)
+expired = [e for e in gate.audit_entries() if e["event"] == "request.expired"]
+check("an overdue pending request expires, with its own audit entry",
+      state == "expired" and [e["request_id"] for e in expired] == [ids.get("a")]
+      and json.loads(out)["history"][-1]["from"] == "pending", [state, expired, out])
+rc, out, err = gate.cli("status", ids.get("snap", "r-0"), "--json")
+check("a request within its deadline does not expire", json.loads(out)["state"] == "approved",
+      [rc, out])
+
 # a caller whose uid is not an operator is refused
 od = os.path.join(d, "other")
 os.makedirs(od)

@@ -7,6 +7,8 @@
  *
  * Exit status: 0 when every query was evaluated, 1 when any could not be
  * (its answer line carries "error"), 2 for usage errors.
+ *
+ * `cmkgate policy sync` (policy snapshots for a gate) is in cmd_policy_sync.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +28,7 @@ policy_usage(FILE *f)
 	fprintf(f,
 	    "usage: cmkgate policy eval --query FILE\n"
 	    "       cmkgate policy eval --batch FILE\n"
+	    "       cmkgate policy sync --out DIR [--role ROLE]... [--key KEY]...\n"
 	    "\n"
 	    "Evaluates IAM policy queries (JSON; FILE may be - for standard input).\n"
 	    "--query reads one query object; --batch reads one query per line.\n"
@@ -33,7 +36,10 @@ policy_usage(FILE *f)
 	    "or {\"id\", \"error\"}.  The query format is in cmkgate-policy(1).\n"
 	    "\n"
 	    "Exit status: 0 all queries evaluated, 1 some query had an error,\n"
-	    "2 usage error.\n");
+	    "2 usage error.\n"
+	    "\n"
+	    "policy sync writes policy snapshots for a gate's policy_directory;\n"
+	    "see cmkgate policy sync --help.\n");
 }
 
 static FILE *
@@ -182,6 +188,8 @@ cmd_policy(int argc, char **argv)
 		policy_usage(stdout);
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[1], "sync") == 0)
+		return cmd_policy_sync(argc - 1, argv + 1);
 	if (argc != 4 || strcmp(argv[1], "eval") != 0 ||
 	    (strcmp(argv[2], "--query") != 0 && strcmp(argv[2], "--batch") != 0)) {
 		policy_usage(stderr);

@@ -167,6 +167,8 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 	ac.endpoint_url = g->config->endpoint;
 	GUARD(aws_client_new(&ac, &g->aws, why));
 	GUARD(policy_cache_new(g->config->policy_cache_seconds, &g->policies));
+	if (g->config->policy_directory != NULL)
+		GUARD(policy_cache_use_directory(g->policies, g->config->policy_directory));
 	region = aws_client_region(g->aws);
 	if (region == NULL || strlen(region) >= sizeof(g->region)) {
 		(void)cg_buf_putf(why, "no AWS region: set aws.region in %s or AWS_REGION",

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 int cmd_policy(int argc, char **argv);
+int cmd_policy_sync(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_request(int argc, char **argv);

@@ -66,7 +66,7 @@ struct schema {
 
 static const char *const top_names[] = {
 	"socket", "state_directory", "ops_directory", "audit", "aws",
-	"request_ttl_seconds", "policy_cache_seconds", "operators",
+	"request_ttl_seconds", "policy_cache_seconds", "policy_directory", "operators",
 };
 static const char *const socket_names[] = { "path", "mode", "group" };
 static const char *const audit_names[] = { "log", "key", "checkpoint_every" };
@@ -838,6 +838,8 @@ config_parse(const char *file, const char *text, size_t len, struct config **ret
 	    &c->request_ttl_seconds));
 	GUARD(take_unsigned(&w, "", root, "policy_cache_seconds", 0, 3600,
 	    &c->policy_cache_seconds));
+	GUARD(take_path(&w, "", root, "policy_directory", CONFIG_PATH_MAX - 1,
+	    &c->policy_directory));
 	GUARD(parse_operators(&w, root, c));
 	*ret_config = c;
 	c = NULL;
@@ -944,6 +946,7 @@ config_free(struct config *config)
 	free(config->socket_group);
 	free(config->state_directory);
 	free(config->ops_directory);
+	free(config->policy_directory);
 	free(config->audit_log);
 	free(config->audit_key);
 	free(config->region);

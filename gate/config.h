@@ -71,6 +71,8 @@ struct config {
 							   http only to loopback literals */
 	unsigned		 request_ttl_seconds;	/* 60..2592000, default 86400 */
 	unsigned		 policy_cache_seconds;	/* 0..3600, default 60; 0: no cache */
+	char			*policy_directory;	/* NULL: policies from AWS; else a snapshot
+							 * directory `cmkgate policy sync` wrote */
 	struct config_operator	*operators;
 	size_t			 noperators;		/* 1..CONFIG_OPERATORS_MAX */
 };

@@ -19,6 +19,7 @@
 #include "cg_macros.h"
 #include "policy.h"
 #include "policy_cache.h"
+#include "policy_snapshot.h"
 
 enum pc_kind { PC_ROLE, PC_KEY };
 
@@ -30,6 +31,7 @@ struct slot {
 struct policy_cache {
 	pthread_mutex_t	 lock;
 	unsigned	 ttl_ms;
+	char		*dir;		/* NULL: read AWS; else a snapshot directory */
 	struct slot	 slots[POLICY_CACHE_ENTRIES_MAX];
 	size_t		 nslots;
 };
@@ -168,6 +170,67 @@ read_key(struct aws_client *c, const char *key_arn, struct pc_entry **ret, struc
 	return r;
 }
 
+/* From a snapshot directory: DIR/roles/NAME.json, DIR/keys/KEYID.json. */
+static int
+read_snapshot(const char *dir, bool role, const char *name, struct pc_entry **ret,
+    struct cg_buf *why)
+{
+	struct snapshot_role sr;
+	struct cg_buf *text = NULL;
+	char file[128];
+	char *doc = NULL;
+	int r = CG_ERR_INTERNAL;
+
+	memset(&sr, 0, sizeof(sr));
+	if ((r = role ? snapshot_role_file(name, file, sizeof(file)) :
+	    snapshot_key_file(name, file, sizeof(file))) < 0) {
+		(void)cg_buf_putf(why, "%s %.300s has no snapshot file name", role ? "role" : "key",
+		    name);
+		goto out;
+	}
+	GUARD(cg_buf_new(SNAPSHOT_FILE_MAX, &text));
+	if ((r = snapshot_read(dir, role ? "roles" : "keys", file, text, why)) < 0) {
+		if (r == CG_ERR_NOT_FOUND)
+			(void)cg_buf_putf(why, " (no snapshot of %s %s: run `cmkgate policy sync "
+			    "--out %s --%s %s`)", role ? "role" : "key", name, dir,
+			    role ? "role" : "key", name);
+		goto out;
+	}
+	if (role) {
+		if ((r = snapshot_role_parse((const char *)cg_buf_ptr(text), cg_buf_len(text), name,
+		    &sr, why)) < 0) {
+			(void)cg_buf_putf(why, " (in %s/roles/%s)", dir, file);
+			goto out;
+		}
+		GUARD(pc_entry_from_role_texts(name, (const char *const *)sr.names,
+		    (const char *const *)sr.docs, sr.n, sr.boundary, ret, why));
+	} else {
+		if ((r = snapshot_key_parse((const char *)cg_buf_ptr(text), cg_buf_len(text), name,
+		    &doc, why)) < 0) {
+			(void)cg_buf_putf(why, " (in %s/keys/%s)", dir, file);
+			goto out;
+		}
+		GUARD(pc_entry_from_key_text(name, doc, ret, why));
+	}
+ out:
+	free(doc);
+	snapshot_role_clear(&sr);
+	cg_buf_free(text);
+	return r;
+}
+
+int
+policy_cache_use_directory(struct policy_cache *pc, const char *dir)
+{
+	char *copy = strdup(dir);
+
+	if (copy == NULL)
+		return CG_ERR_NOMEM;
+	free(pc->dir);
+	pc->dir = copy;
+	return 0;
+}
+
 int
 policy_cache_new(unsigned ttl_seconds, struct policy_cache **ret_cache)
 {
@@ -199,6 +262,7 @@ policy_cache_free(struct policy_cache *pc)
 	for (i = 0; i < pc->nslots; i++)
 		pc_entry_release(pc->slots[i].entry);
 	pthread_mutex_destroy(&pc->lock);
+	free(pc->dir);
 	free(pc);
 }
 
@@ -263,7 +327,11 @@ get(struct policy_cache *pc, struct aws_client *c, enum pc_kind kind, const char
 	int r = CG_ERR_INTERNAL;
 
 	if ((e = lookup(pc, kind, name, now_ms)) == NULL) {
-		GUARD(kind == PC_ROLE ? read_role(c, name, &e, why) : read_key(c, name, &e, why));
+		if (pc->dir != NULL)
+			GUARD(read_snapshot(pc->dir, kind == PC_ROLE, name, &e, why));
+		else
+			GUARD(kind == PC_ROLE ? read_role(c, name, &e, why) :
+			    read_key(c, name, &e, why));
 		e->fetched_ms = now_ms;
 		keep(pc, kind, e);
 	}

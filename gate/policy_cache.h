@@ -40,6 +40,13 @@ struct pc_entry {
 };
 
 int policy_cache_new(unsigned ttl_seconds, struct policy_cache **ret_cache);
+/*
+ * Reads policies from dir, a snapshot directory `cmkgate policy sync`
+ * wrote (policy_snapshot.h), instead of IAM and KMS.  A role or key
+ * without its file is an error that names the file and the command that
+ * writes it.  Call before the cache is shared.
+ */
+int policy_cache_use_directory(struct policy_cache *cache, const char *dir);
 void policy_cache_free(struct policy_cache *cache);
 
 /*

@@ -297,6 +297,36 @@ if put is None:
                                                    PolicyName="test-deny-snapshots"))
 fresh.stop()
 
+# offline policies: `cmkgate policy sync` writes a snapshot; a gate with
+# policy_directory decides from it (key states still come from AWS)
+snapdir = os.path.join(d, "snapshot")
+p = subprocess.run([gate.cmkgate, "policy", "sync", "--out", snapdir, "--role", "cmkgate-operator",
+                    "--key", "alias/cmkgate-cmk1", "--key", keys["cmk2"]["arn"],
+                    "--key", keys["cmk-locked"]["arn"]], stdout=subprocess.PIPE,
+                   stderr=subprocess.PIPE, text=True)
+check("policy sync writes a role and three keys",
+      p.returncode == 0 and len(os.listdir(os.path.join(snapdir, "keys"))) == 3
+      and os.listdir(os.path.join(snapdir, "roles")) == ["cmkgate-operator.json"], [p.returncode, p.stdout, p.stderr])
+off_dir = os.path.join(d, "offline")
+os.makedirs(off_dir)
+off = Gate(build, top, off_dir, account, policy_directory=snapdir)
+off.start()
+st_a, a = call(off.sock, "POST", "/v1/requests", body={"operation": "UpdateApplication",
+               "input": update("orders-aok", {"KeyTypeUpdate": "CUSTOMER_MANAGED_KEY",
+                                              "KeyIdUpdate": "alias/cmkgate-cmk1"})})
+st_b, b = call(off.sock, "POST", "/v1/requests", body={"operation": "UpdateApplication",
+               "input": update("payments-locked", {"KeyTypeUpdate": "CUSTOMER_MANAGED_KEY",
+                                                   "KeyIdUpdate": keys["cmk2"]["arn"]})})
+check("a gate with policy_directory decides from the snapshot as it does online",
+      st_a == 201 and a["state"] == "pending" and st_b == 201 and b["state"] == "denied"
+      and any(keys["cmk-locked"]["arn"] in x for x in b["record"]["denied_because"]), [st_a, a, st_b, b])
+st_c, c = call(off.sock, "POST", "/v1/requests", body={"operation": "RollbackApplication",
+               "input": {"ApplicationName": "metrics-rollback",
+                         "CurrentApplicationVersionId": apps["metrics-rollback"]["version_id"]}})
+check("a key missing from the snapshot is undecided, naming the command that adds it",
+      st_c == 502 and "cmkgate policy sync" in c["error"]["message"], [st_c, c])
+off.stop()
+
 wd = os.path.join(d, "open-dir")
 os.makedirs(wd)
 os.chmod(wd, 0o777)

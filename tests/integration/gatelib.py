@@ -58,7 +58,7 @@ class Gate:
     """A cmkgated with its config, state, audit key and socket under dir."""
 
     def __init__(self, build, top, d, account, operators=None, ops_dir=None, ttl=86400,
-                 policy_cache_seconds=60):
+                 policy_cache_seconds=60, policy_directory=None):
         self.cmkgate = os.path.join(build, "gate", "cmkgate")
         self.cmkgated = os.path.join(build, "gate", "cmkgated")
         self.dir = d
@@ -86,6 +86,8 @@ class Gate:
             "policy_cache_seconds": policy_cache_seconds,
             "operators": operators,
         }
+        if policy_directory is not None:
+            conf["policy_directory"] = policy_directory
         with open(self.conf, "w") as f:
             json.dump(conf, f)
         os.chmod(self.conf, 0o600)

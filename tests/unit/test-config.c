@@ -138,6 +138,7 @@ test_defaults(void **state)
 	assert_null(c->endpoint);
 	assert_int_equal(c->request_ttl_seconds, 86400);
 	assert_int_equal(c->policy_cache_seconds, 60);
+	assert_null(c->policy_directory);
 	assert_int_equal(c->noperators, 1);
 	assert_int_equal(c->operators[0].uid, 1001);
 	assert_string_equal(c->operators[0].name, "alice");
@@ -168,6 +169,7 @@ test_full(void **state)
 	    "  \"aws\": {\"region\": \"us-gov-west-1\", \"endpoint\": \"http://127.0.0.1:5000\"},\n"
 	    "  \"request_ttl_seconds\": 3600,\n"
 	    "  \"policy_cache_seconds\": 0,\n"
+	    "  \"policy_directory\": \"/srv/gate/policies\",\n"
 	    "  \"operators\": [\n"
 	    "    {\"uid\": 0, \"name\": \"root\", \"principal\":\n"
 	    "     \"arn:aws-us-gov:iam::123456789012:role/a/b/gate-admin\"},\n"
@@ -187,6 +189,7 @@ test_full(void **state)
 	assert_string_equal(c->endpoint, "http://127.0.0.1:5000");
 	assert_int_equal(c->request_ttl_seconds, 3600);
 	assert_int_equal(c->policy_cache_seconds, 0);
+	assert_string_equal(c->policy_directory, "/srv/gate/policies");
 	assert_int_equal(c->noperators, 2);
 	assert_int_equal(c->operators[0].uid, 0);
 	assert_string_equal(c->operators[0].name, "root");
@@ -257,6 +260,7 @@ static const struct {
 	{ "socket.group",	"{\"socket\":{\"group\":", "}," OPS "}", 's' },
 	{ "state_directory",	"{\"state_directory\":", "," OPS "}", 's' },
 	{ "ops_directory",	"{\"ops_directory\":", "," OPS "}", 's' },
+	{ "policy_directory",	"{\"policy_directory\":", "," OPS "}", 's' },
 	{ "audit",		"{\"audit\":", "," OPS "}", 'o' },
 	{ "audit.log",		"{\"audit\":{\"log\":", "}," OPS "}", 's' },
 	{ "audit.key",		"{\"audit\":{\"key\":", "}," OPS "}", 's' },
@@ -492,6 +496,7 @@ static const struct {
 	{ "socket.path",	"{\"socket\":{\"path\":", "}," OPS "}", 107 },
 	{ "state_directory",	"{\"state_directory\":", "," OPS "}", CONFIG_PATH_MAX - 1 },
 	{ "ops_directory",	"{\"ops_directory\":", "," OPS "}", CONFIG_PATH_MAX - 1 },
+	{ "policy_directory",	"{\"policy_directory\":", "," OPS "}", CONFIG_PATH_MAX - 1 },
 	{ "audit.log",		"{\"audit\":{\"log\":", "}," OPS "}", CONFIG_PATH_MAX - 1 },
 	{ "audit.key",		"{\"audit\":{\"key\":", "}," OPS "}", CONFIG_PATH_MAX - 1 },
 };

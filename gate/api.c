@@ -26,8 +26,12 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <arpa/inet.h>
+#include <gnutls/gnutls.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
 
 #include "audit.h"
 #include "aws.h"
@@ -45,14 +49,20 @@
 #define API_CONN_TIMEOUT	30	/* seconds of silence before a connection is closed */
 #define API_CONN_LIMIT		256
 #define API_REQ_PREFIX		"/v1/requests"
+/* TLS 1.2 and 1.3 only, GnuTLS's secure defaults otherwise */
+#define API_TLS_PRIORITIES	"SECURE256:SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
 
 /* One HTTP request in flight. */
 struct call {
 	struct cg_buf	*body;
 	bool		 too_big;
+	bool		 tls;		/* came through the TLS listener */
+	bool		 have_peer;	/* unix: uid and pid read; tls: a verified certificate */
 	uid_t		 uid;
 	pid_t		 pid;
-	bool		 have_peer;
+	char		 cert[65];	/* tls: SHA-256 of the client certificate, hex */
+	char		 address[64];	/* tls: the client's address */
+	const char	*peer_problem;	/* tls: why there is no verified certificate */
 };
 
 int64_t
@@ -159,6 +169,89 @@ peer_of(struct MHD_Connection *conn, uid_t *ret_uid, pid_t *ret_pid)
 	return r;
 }
 
+/*
+ * The TLS client: its certificate must chain to tls.client_ca (GnuTLS
+ * verifies the chain, validity and signature; the handshake proved the
+ * client holds the key), and its SHA-256 names the operator.
+ */
+static void
+tls_peer_of(struct MHD_Connection *conn, struct call *c)
+{
+	const union MHD_ConnectionInfo *ci;
+	const gnutls_datum_t *certs;
+	gnutls_session_t session;
+	unsigned int status = 0, n = 0;
+	uint8_t digest[crypto_hash_sha256_BYTES];
+	char host[INET6_ADDRSTRLEN];
+	size_t i;
+
+	c->peer_problem = "the connection has no TLS session";
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if ((sa->sa_family == AF_INET && inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr, host,
+		    sizeof(host)) != NULL) || (sa->sa_family == AF_INET6 && inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, host,
+		    sizeof(host)) != NULL))
+			(void)snprintf(c->address, sizeof(c->address), "%s", host);
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return;
+	session = ci->tls_session;
+	certs = gnutls_certificate_get_peers(session, &n);
+	if (certs == NULL || n == 0) {
+		c->peer_problem = "no client certificate was presented";
+		return;
+	}
+	if (gnutls_certificate_verify_peers2(session, &status) != GNUTLS_E_SUCCESS ||
+	    status != 0) {
+		c->peer_problem = "the client certificate does not verify against tls.client_ca "
+		    "(unknown issuer, expired, or not valid yet)";
+		return;
+	}
+	crypto_hash_sha256(digest, certs[0].data, certs[0].size);
+	for (i = 0; i < sizeof(digest); i++)
+		(void)snprintf(&c->cert[2 * i], 3, "%02x", digest[i]);
+	c->have_peer = true;
+	c->peer_problem = NULL;
+}
+
+/* who and source of an audit entry: the caller as the transport knows it. */
+static int
+add_caller(struct json_object *f, const struct call *c, const char *operator_name,
+    const char *principal)
+{
+	struct json_object *who = NULL, *src = NULL;
+	int r = CG_ERR_INTERNAL;
+
+	ENSURE((who = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	ENSURE((src = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(who, "operator", json_object_new_string(operator_name));
+	if (principal != NULL)
+		json_object_object_add(who, "principal", json_object_new_string(principal));
+	if (c->tls) {
+		json_object_object_add(who, "certificate_sha256", json_object_new_string(c->cert));
+		json_object_object_add(src, "transport", json_object_new_string("tls"));
+		json_object_object_add(src, "address", json_object_new_string(c->address));
+	} else {
+		json_object_object_add(who, "uid", json_object_new_int64(c->uid));
+		json_object_object_add(src, "transport", json_object_new_string("unix"));
+		json_object_object_add(src, "pid", json_object_new_int64(c->pid));
+	}
+	ENSURE(json_object_object_add(f, "who", who) == 0, CG_ERR_NOMEM);
+	who = NULL;
+	ENSURE(json_object_object_add(f, "source", src) == 0, CG_ERR_NOMEM);
+	src = NULL;
+	r = 0;
+ out:
+	json_object_put(who);
+	json_object_put(src);
+	return r;
+}
+
 /* ---------------------------------------------------------- the records */
 
 static struct json_object *
@@ -238,16 +331,12 @@ static int
 audit_request(struct gated *g, const struct call *c, const struct store_request *sr,
     struct json_object *record)
 {
-	struct json_object *f = NULL, *who, *what, *src, *keys = NULL, *checks, *v, *e, *a;
+	struct json_object *f = NULL, *what, *keys = NULL, *checks, *v, *e, *a;
 	size_t i;
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	ENSURE((who = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(f, "who", who);
-	json_object_object_add(who, "operator", json_object_new_string(sr->operator_name));
-	json_object_object_add(who, "uid", json_object_new_int64(c->uid));
-	json_object_object_add(who, "principal", json_object_new_string(sr->principal));
+	GUARD(add_caller(f, c, sr->operator_name, sr->principal));
 	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
 	json_object_object_add(f, "what", what);
 	json_object_object_add(what, "operation", json_object_new_string(sr->operation));
@@ -281,10 +370,6 @@ audit_request(struct gated *g, const struct call *c, const struct store_request 
 	if (json_object_object_get_ex(record, "rules", &v) &&
 	    json_object_object_get_ex(v, "result", &a))
 		json_object_object_add(what, "rules", json_object_get(a));
-	ENSURE((src = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(f, "source", src);
-	json_object_object_add(src, "transport", json_object_new_string("unix"));
-	json_object_object_add(src, "pid", json_object_new_int64(c->pid));
 	json_object_object_add(f, "request_id", json_object_new_string(sr->id));
 	json_object_object_add(f, "decision", json_object_new_string(store_state_name(sr->state)));
 	ENSURE((keys = json_object_new_array()) != NULL, CG_ERR_NOMEM);
@@ -316,23 +401,16 @@ static int
 audit_undecided(struct gated *g, const struct call *c, const char *operator_name,
     const char *operation, const char *digest, const char *why)
 {
-	struct json_object *f = NULL, *who, *what, *src;
+	struct json_object *f = NULL, *what;
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	ENSURE((who = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(f, "who", who);
-	json_object_object_add(who, "operator", json_object_new_string(operator_name));
-	json_object_object_add(who, "uid", json_object_new_int64(c->uid));
+	GUARD(add_caller(f, c, operator_name, NULL));
 	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
 	json_object_object_add(f, "what", what);
 	json_object_object_add(what, "operation", json_object_new_string(operation));
 	json_object_object_add(what, "request_digest", json_object_new_string(digest));
 	json_object_object_add(what, "error", json_object_new_string(why));
-	ENSURE((src = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(f, "source", src);
-	json_object_object_add(src, "transport", json_object_new_string("unix"));
-	json_object_object_add(src, "pid", json_object_new_int64(c->pid));
 	json_object_object_add(f, "decision", json_object_new_string("undecided"));
 	r = audit_append(g->audit, "request.undecided", f);
  out:
@@ -703,9 +781,13 @@ route(struct gated *g, struct MHD_Connection *conn, struct call *c, const char *
 		return respond_error(g, conn, 404, "not-found", "no such path; the API is under "
 		    "/v1/ (see docs/api.md)");
 	if (!c->have_peer)
-		return respond_error(g, conn, 403, "no-peer", "the caller's uid cannot be read "
-		    "from the socket");
-	if ((op = config_operator_by_uid(g->config, c->uid)) == NULL)
+		return respond_error(g, conn, 403, "no-peer", "%s", c->tls ? c->peer_problem :
+		    "the caller's uid cannot be read from the socket");
+	if (c->tls && (op = config_operator_by_certificate(g->config, c->cert)) == NULL)
+		return respond_error(g, conn, 403, "not-an-operator", "the client certificate "
+		    "with SHA-256 %s is not an operator's in the gate's configuration: ask the "
+		    "gate's administrators to add it", c->cert);
+	if (!c->tls && (op = config_operator_by_uid(g->config, c->uid)) == NULL)
 		return respond_error(g, conn, 403, "not-an-operator", "uid %u is not an operator "
 		    "in the gate's configuration: ask the gate's administrators to add it",
 		    (unsigned)c->uid);
@@ -732,7 +814,8 @@ static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-	struct gated *g = cls;
+	const struct listener *l = cls;
+	struct gated *g = l->g;
 	struct call *c = *con_cls;
 	const char *len_hdr;
 	char *end = NULL;
@@ -742,7 +825,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	if (c == NULL) {
 		if ((c = calloc(1, sizeof(*c))) == NULL)
 			return MHD_NO;
-		c->have_peer = peer_of(conn, &c->uid, &c->pid) == 0;
+		c->tls = l->tls;
+		if (c->tls)
+			tls_peer_of(conn, c);
+		else
+			c->have_peer = peer_of(conn, &c->uid, &c->pid) == 0;
 		*con_cls = c;
 		len_hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -800,9 +887,42 @@ api_start(struct gated *g, int listen_fd, struct MHD_Daemon **ret_daemon)
 {
 	struct MHD_Daemon *d;
 
+	g->unix_listener.g = g;
+	g->unix_listener.tls = false;
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, on_request, g,
+	    0, NULL, NULL, on_request, &g->unix_listener,
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_THREADS,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, g,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL)
+		return CG_ERR_IO;
+	*ret_daemon = d;
+	return 0;
+}
+
+int
+api_start_tls(struct gated *g, const struct sockaddr *addr, const char *cert_pem,
+    const char *key_pem, const char *ca_pem, struct MHD_Daemon **ret_daemon)
+{
+	struct MHD_Daemon *d;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+	    MHD_USE_ERROR_LOG | MHD_USE_TLS;
+
+	if (addr->sa_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	g->tls_listener.g = g;
+	g->tls_listener.tls = true;
+	d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, &g->tls_listener,
+	    MHD_OPTION_SOCK_ADDR, addr,
+	    MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
+	    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
+	    MHD_OPTION_HTTPS_MEM_TRUST, ca_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, API_TLS_PRIORITIES,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_THREADS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,

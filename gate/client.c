@@ -25,8 +25,47 @@ on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	return cg_buf_put(b, data, size * nmemb) == 0 ? size * nmemb : 0;
 }
 
+/* libcurl pointed at the gate: the unix socket, or TLS with a client certificate. */
+static int
+set_target(CURL *h, const struct client_target *to, const char *path, struct cg_buf *why)
+{
+	char url[768];
+	size_t len;
+	int r = CG_ERR_INTERNAL;
+
+	if (to->url == NULL) {
+		(void)snprintf(url, sizeof(url), "http://localhost%s", path);
+		ENSURE(curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, to->socket_path) == CURLE_OK &&
+		    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http") == CURLE_OK &&
+		    curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK, CG_ERR_INTERNAL);
+		r = 0;
+		goto out;
+	}
+	len = strlen(to->url);
+	if (strncmp(to->url, "https://", 8) != 0 || len > 256 || to->url[len - 1] == '/' ||
+	    strpbrk(to->url + 8, "/?#@ ") != NULL || to->cert == NULL || to->key == NULL) {
+		(void)cg_buf_putf(why, "--url must be https://HOST:PORT (nothing after the port), "
+		    "with --cert and --key naming your client certificate and its key");
+		r = CG_ERR_INVALID_ARG;
+		goto out;
+	}
+	(void)snprintf(url, sizeof(url), "%s%s", to->url, path);
+	ENSURE(curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK &&
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https") == CURLE_OK &&
+	    curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK &&
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+	    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+	    curl_easy_setopt(h, CURLOPT_SSLCERT, to->cert) == CURLE_OK &&
+	    curl_easy_setopt(h, CURLOPT_SSLKEY, to->key) == CURLE_OK &&
+	    (to->cacert == NULL || curl_easy_setopt(h, CURLOPT_CAINFO, to->cacert) == CURLE_OK),
+	    CG_ERR_INTERNAL);
+	r = 0;
+ out:
+	return r;
+}
+
 int
-client_call(const char *socket_path, const char *method, const char *path,
+client_call(const struct client_target *to, const char *method, const char *path,
     struct json_object *body, long *ret_status, struct json_object **ret_answer,
     struct cg_buf *why)
 {
@@ -35,13 +74,11 @@ client_call(const char *socket_path, const char *method, const char *path,
 	struct cg_buf *resp = NULL;
 	struct json_object *answer = NULL;
 	const char *text = NULL, *msg = "";
-	char url[512];
 	long status = 0;
 	CURLcode cc;
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE(strlen(path) < 256 && path[0] == '/', CG_ERR_INVALID_ARG);
-	(void)snprintf(url, sizeof(url), "http://localhost%s", path);
 	GUARD(cg_buf_new(CLIENT_ANSWER_MAX, &resp));
 	ENSURE((h = curl_easy_init()) != NULL, CG_ERR_NOMEM);
 	if (body != NULL) {
@@ -51,10 +88,8 @@ client_call(const char *socket_path, const char *method, const char *path,
 		ENSURE((hdrs = curl_slist_append(hdrs, "Content-Type: application/json")) != NULL,
 		    CG_ERR_NOMEM);
 	}
-	if (curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http") != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
+	GUARD(set_target(h, to, path, why));
+	if (curl_easy_setopt(h, CURLOPT_PROXY, "") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, CLIENT_TIMEOUT_MS) != CURLE_OK ||
@@ -69,8 +104,8 @@ client_call(const char *socket_path, const char *method, const char *path,
 	}
 	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
 		(void)cg_buf_putf(why, "cannot reach the gate at %s: %s (is cmkgated running, and "
-		    "may you use its socket? --socket or CMKGATE_SOCKET name another)",
-		    socket_path, curl_easy_strerror(cc));
+		    "may you use it? --socket or --url name another)",
+		    to->url != NULL ? to->url : to->socket_path, curl_easy_strerror(cc));
 		r = CG_ERR_TRANSPORT;
 		goto out;
 	}

@@ -12,6 +12,15 @@ struct json_object;
 #define CLIENT_TIMEOUT_MS	120000L		/* filing reads AWS: allow for retries */
 #define CLIENT_DEFAULT_SOCKET	"/run/cmkgate/cmkgated.sock"
 
+/* Where the gate is: its unix socket, or its TLS listener with a client certificate. */
+struct client_target {
+	const char	*socket_path;	/* used when url is NULL */
+	const char	*url;		/* "https://HOST:PORT": the TLS listener */
+	const char	*cert;		/* the operator's client certificate (PEM file) */
+	const char	*key;		/* its private key (PEM file) */
+	const char	*cacert;	/* the CA that issued the gate's server certificate */
+};
+
 /*
  * One call: method and path ("/v1/requests"), body NULL or a JSON object
  * sent as application/json.  Any HTTP status is a success of the call
@@ -19,7 +28,7 @@ struct json_object;
  * CG_ERR_TRANSPORT when the gate cannot be reached, CG_ERR_PARSE when the
  * answer is not JSON; why says which.
  */
-int client_call(const char *socket_path, const char *method, const char *path,
+int client_call(const struct client_target *to, const char *method, const char *path,
     struct json_object *body, long *ret_status, struct json_object **ret_answer,
     struct cg_buf *why);
 

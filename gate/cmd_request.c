@@ -30,16 +30,31 @@
 #define INPUT_MAX	(1024 * 1024)
 
 const char *cmkgate_socket_path;
+const char *cmkgate_url;
+const char *cmkgate_cert;
+const char *cmkgate_key;
+const char *cmkgate_cacert;
 
+/* An option, else its variable, else NULL (or the default). */
 static const char *
-socket_path(void)
+setting(const char *option, const char *variable, const char *fallback)
 {
 	const char *env;
 
-	if (cmkgate_socket_path != NULL)
-		return cmkgate_socket_path;
-	env = getenv("CMKGATE_SOCKET");
-	return env != NULL && *env != '\0' ? env : CLIENT_DEFAULT_SOCKET;
+	if (option != NULL)
+		return option;
+	env = getenv(variable);
+	return env != NULL && *env != '\0' ? env : fallback;
+}
+
+static void
+target(struct client_target *to)
+{
+	to->socket_path = setting(cmkgate_socket_path, "CMKGATE_SOCKET", CLIENT_DEFAULT_SOCKET);
+	to->url = setting(cmkgate_url, "CMKGATE_URL", NULL);
+	to->cert = setting(cmkgate_cert, "CMKGATE_CERT", NULL);
+	to->key = setting(cmkgate_key, "CMKGATE_KEY", NULL);
+	to->cacert = setting(cmkgate_cacert, "CMKGATE_CACERT", NULL);
 }
 
 static const char *
@@ -144,13 +159,15 @@ static int
 call(const char *cmd, const char *method, const char *path, struct json_object *body,
     long *ret_status, struct json_object **ret_answer)
 {
+	struct client_target to;
 	struct cg_buf *why = NULL;
 	const char *msg = "";
 	int rc = 0;
 
+	target(&to);
 	if (cg_buf_new(4096, &why) < 0)
 		return EXIT_GATE;
-	if (client_call(socket_path(), method, path, body, ret_status, ret_answer, why) < 0) {
+	if (client_call(&to, method, path, body, ret_status, ret_answer, why) < 0) {
 		(void)cg_buf_cstr(why, &msg);
 		fprintf(stderr, "cmkgate %s: %s\n", cmd, msg);
 		rc = EXIT_GATE;

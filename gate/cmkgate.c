@@ -34,7 +34,8 @@ usage(FILE *f)
 	const struct command *c;
 
 	fprintf(f,
-	    "usage: cmkgate [--help] [--version] [--socket PATH] COMMAND [ARGS...]\n"
+	    "usage: cmkgate [--help] [--version] [--socket PATH | --url URL --cert FILE\n"
+	    "               --key FILE [--cacert FILE]] COMMAND [ARGS...]\n"
 	    "\n"
 	    "cmkgate gates key-changing operations on Managed Service for\n"
 	    "Apache Flink applications behind checks and approvals.\n"
@@ -43,7 +44,11 @@ usage(FILE *f)
 	    "  -h, --help     show this help and exit\n"
 	    "  -V, --version  print the version and exit\n"
 	    "  --socket PATH  the gate's socket (default: $CMKGATE_SOCKET, else\n"
-	    "                 /run/cmkgate/cmkgated.sock)\n");
+	    "                 /run/cmkgate/cmkgated.sock)\n"
+	    "  --url URL      the gate's TLS listener, https://HOST:PORT ($CMKGATE_URL),\n"
+	    "                 instead of the socket; with --cert FILE and --key FILE, your\n"
+	    "                 client certificate and key ($CMKGATE_CERT, $CMKGATE_KEY),\n"
+	    "                 and --cacert FILE, the gate's CA ($CMKGATE_CACERT)\n");
 	if (commands[0].name == NULL)
 		fprintf(f, "\nNo commands are built into this version yet.\n");
 	else
@@ -58,8 +63,19 @@ main(int argc, char **argv)
 {
 	const struct command *c;
 
-	if (argc >= 3 && strcmp(argv[1], "--socket") == 0) {
-		cmkgate_socket_path = argv[2];
+	while (argc >= 3) {
+		if (strcmp(argv[1], "--socket") == 0)
+			cmkgate_socket_path = argv[2];
+		else if (strcmp(argv[1], "--url") == 0)
+			cmkgate_url = argv[2];
+		else if (strcmp(argv[1], "--cert") == 0)
+			cmkgate_cert = argv[2];
+		else if (strcmp(argv[1], "--key") == 0)
+			cmkgate_key = argv[2];
+		else if (strcmp(argv[1], "--cacert") == 0)
+			cmkgate_cacert = argv[2];
+		else
+			break;
 		argc -= 2;
 		argv += 2;
 	}

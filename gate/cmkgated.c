@@ -24,6 +24,10 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <sodium.h>
 
 #include "audit.h"
 #include "aws.h"
@@ -144,6 +148,151 @@ listen_unix(const struct config *cfg, int *ret_fd, struct cg_buf *why)
 	return r;
 }
 
+/* The PEM files of the TLS listener; the key in secure memory, wiped when freed. */
+struct tls_files {
+	char	*cert;
+	char	*key;		/* sodium_malloc'd */
+	size_t	 key_len;
+	char	*ca;
+};
+
+#define TLS_FILE_MAX	(256 * 1024)
+
+/*
+ * Reads a PEM file whole: a regular file (not a symlink) owned by root or
+ * the gate's user, not writable by others; a secret one readable by its
+ * owner only.
+ */
+static int
+read_pem(const char *path, bool secret, char **ret, size_t *ret_len, struct cg_buf *why)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd = -1, r = CG_ERR_INTERNAL;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		(void)cg_buf_putf(why, "%s: %s", path, strerror(errno));
+		r = CG_ERR_IO;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_uid != 0 && st.st_uid != geteuid()) ||
+	    (st.st_mode & (secret ? 077 : 022)) != 0 || st.st_size <= 0 ||
+	    st.st_size > TLS_FILE_MAX) {
+		(void)cg_buf_putf(why, "%s must be a regular file of at most %d bytes owned by "
+		    "root or the gate's user, %s", path, TLS_FILE_MAX, secret ?
+		    "readable by its owner only (chmod 0600)" : "writable by nobody else");
+		r = CG_ERR_DENIED;
+		goto out;
+	}
+	buf = secret ? sodium_malloc((size_t)st.st_size + 1) : malloc((size_t)st.st_size + 1);
+	ENSURE(buf != NULL, CG_ERR_NOMEM);
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			(void)cg_buf_putf(why, "%s: cannot read it whole", path);
+			r = CG_ERR_IO;
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*ret = buf;
+	*ret_len = got;
+	buf = NULL;
+	r = 0;
+ out:
+	if (buf != NULL) {
+		if (secret) {
+			sodium_memzero(buf, (size_t)st.st_size + 1);
+			sodium_free(buf);
+		} else {
+			free(buf);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static void
+tls_files_clear(struct tls_files *t)
+{
+	free(t->cert);
+	free(t->ca);
+	if (t->key != NULL) {
+		sodium_memzero(t->key, t->key_len);
+		sodium_free(t->key);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+/* "127.0.0.1:8443" / "[::1]:8443" (checked by the config parser) to a socket address. */
+static int
+listen_address(const char *listen, struct sockaddr_storage *ret, struct cg_buf *why)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':'), *h = listen;
+	size_t hlen;
+	unsigned long port;
+	struct sockaddr_in *in4 = (struct sockaddr_in *)(void *)ret;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)(void *)ret;
+	int r = CG_ERR_INTERNAL;
+
+	memset(ret, 0, sizeof(*ret));
+	ENSURE(colon != NULL, CG_ERR_INVALID_ARG);
+	hlen = (size_t)(colon - listen);
+	if (hlen >= 2 && h[0] == '[') {
+		h++;
+		hlen -= 2;
+	}
+	ENSURE(hlen < sizeof(host), CG_ERR_INVALID_ARG);
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	port = strtoul(colon + 1, NULL, 10);
+	ENSURE(port >= 1 && port <= 65535, CG_ERR_INVALID_ARG);
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons((uint16_t)port);
+	} else {
+		(void)cg_buf_putf(why, "tls.listen %s is not an address", listen);
+		r = CG_ERR_INVALID_ARG;
+		goto out;
+	}
+	r = 0;
+ out:
+	return r;
+}
+
+static int
+start_tls(struct gated *g, struct tls_files *t, struct MHD_Daemon **ret, struct cg_buf *why)
+{
+	struct sockaddr_storage addr;
+	size_t len;
+	int r = CG_ERR_INTERNAL;
+
+	GUARD(listen_address(g->config->tls_listen, &addr, why));
+	GUARD(read_pem(g->config->tls_certificate, false, &t->cert, &len, why));
+	GUARD(read_pem(g->config->tls_key, true, &t->key, &t->key_len, why));
+	GUARD(read_pem(g->config->tls_client_ca, false, &t->ca, &len, why));
+	if ((r = api_start_tls(g, (const struct sockaddr *)&addr, t->cert, t->key, t->ca,
+	    ret)) < 0) {
+		(void)cg_buf_putf(why, "the TLS listener on %s did not start (address in use, or a "
+		    "certificate, key or CA that GnuTLS refuses)", g->config->tls_listen);
+		goto out;
+	}
+	r = 0;
+ out:
+	return r;
+}
+
 static int
 open_all(struct gated *g, const char *config_path, bool check_only, struct cg_buf *why)
 {
@@ -224,7 +373,8 @@ int
 main(int argc, char **argv)
 {
 	static struct gated g;
-	struct MHD_Daemon *daemon = NULL;
+	struct MHD_Daemon *daemon = NULL, *tls_daemon = NULL;
+	struct tls_files tls;
 	struct cg_buf *why = NULL;
 	const char *config_path = CONFIG_DEFAULT_PATH, *msg = "";
 	struct timespec tick = { EXPIRE_EVERY_S, 0 };
@@ -232,6 +382,7 @@ main(int argc, char **argv)
 	bool check_only = false;
 	int i, fd = -1, sig, rc = 1;
 
+	memset(&tls, 0, sizeof(tls));
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
@@ -270,8 +421,21 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (check_only) {
-		printf("cmkgated: %s, %s and the audit key are good; region %s\n", config_path,
-		    g.config->ops_directory, g.region);
+		struct sockaddr_storage addr;
+		size_t len;
+
+		if (g.config->tls_listen != NULL &&
+		    (listen_address(g.config->tls_listen, &addr, why) < 0 ||
+		    read_pem(g.config->tls_certificate, false, &tls.cert, &len, why) < 0 ||
+		    read_pem(g.config->tls_key, true, &tls.key, &tls.key_len, why) < 0 ||
+		    read_pem(g.config->tls_client_ca, false, &tls.ca, &len, why) < 0)) {
+			(void)cg_buf_cstr(why, &msg);
+			fprintf(stderr, "cmkgated: not starting: %s\n", msg);
+			goto out;
+		}
+		printf("cmkgated: %s, %s, the audit key%s are good; region %s\n", config_path,
+		    g.config->ops_directory, g.config->tls_listen != NULL ? " and the TLS files" :
+		    "", g.region);
 		rc = 0;
 		goto out;
 	}
@@ -282,8 +446,14 @@ main(int argc, char **argv)
 		goto out;
 	}
 	fd = -1;	/* the daemon owns it now */
-	fprintf(stderr, "cmkgated: serving on %s (region %s, %zu operator(s))\n",
-	    g.config->socket_path, g.region, g.config->noperators);
+	if (g.config->tls_listen != NULL && start_tls(&g, &tls, &tls_daemon, why) < 0) {
+		(void)cg_buf_cstr(why, &msg);
+		fprintf(stderr, "cmkgated: not starting: %s\n", msg);
+		goto out;
+	}
+	fprintf(stderr, "cmkgated: serving on %s%s%s (region %s, %zu operator(s))\n",
+	    g.config->socket_path, tls_daemon != NULL ? " and TLS " : "",
+	    tls_daemon != NULL ? g.config->tls_listen : "", g.region, g.config->noperators);
 	gated_expire(&g);
 	for (;;) {
 		sig = sigtimedwait(&sigs, NULL, &tick);
@@ -294,7 +464,9 @@ main(int argc, char **argv)
 	fprintf(stderr, "cmkgated: stopping\n");
 	rc = 0;
  out:
+	api_stop(tls_daemon);
 	api_stop(daemon);
+	tls_files_clear(&tls);
 	if (fd >= 0)
 		close(fd);
 	if (daemon != NULL || rc == 0)

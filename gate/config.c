@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "arn.h"
@@ -66,17 +68,20 @@ struct schema {
 
 static const char *const top_names[] = {
 	"socket", "state_directory", "ops_directory", "audit", "aws",
-	"request_ttl_seconds", "policy_cache_seconds", "policy_directory", "operators",
+	"request_ttl_seconds", "policy_cache_seconds", "policy_directory", "tls", "operators",
 };
 static const char *const socket_names[] = { "path", "mode", "group" };
 static const char *const audit_names[] = { "log", "key", "checkpoint_every" };
 static const char *const aws_names[] = { "region", "endpoint" };
-static const char *const operator_names[] = { "uid", "name", "principal" };
+static const char *const operator_names[] = { "name", "principal", "uid",
+	"certificate_sha256" };
+static const char *const tls_names[] = { "listen", "certificate", "key", "client_ca" };
 
 static const struct schema top_schema = { "the top level", top_names, CG_NELEM(top_names) };
 static const struct schema socket_schema = { "socket", socket_names, CG_NELEM(socket_names) };
 static const struct schema audit_schema = { "audit", audit_names, CG_NELEM(audit_names) };
 static const struct schema aws_schema = { "aws", aws_names, CG_NELEM(aws_names) };
+static const struct schema tls_schema = { "tls", tls_names, CG_NELEM(tls_names) };
 static const struct schema operator_schema = { "an operator", operator_names,
 	CG_NELEM(operator_names) };
 
@@ -631,16 +636,37 @@ parse_operator(const struct walk *w, size_t index, struct json_object *obj,
 
 	(void)snprintf(parent, sizeof(parent), "operators[%zu]", index);
 	GUARD(check_object(w, parent, obj, &operator_schema));
-	for (i = 0; i < operator_schema.nnames; i++) {
+	/* name and principal always; a uid (unix socket), a certificate (TLS), or both */
+	for (i = 0; i < 2; i++) {
 		if (!member_get(obj, operator_schema.names[i], &v)) {
 			member_path(path, sizeof(path), parent, operator_schema.names[i]);
-			r = refuse(w, CG_ERR_PARSE, path, "missing (every operator has a uid, a "
-			    "name and a principal)");
+			r = refuse(w, CG_ERR_PARSE, path, "missing (every operator has a name, a "
+			    "principal, and a uid, a certificate_sha256 or both)");
 			goto out;
 		}
 	}
-	GUARD(take_integer(w, parent, obj, "uid", 0, UID_LAST, &uid));
-	op->uid = (uid_t)uid;
+	if (!member_get(obj, "uid", &v) && !member_get(obj, "certificate_sha256", &v)) {
+		member_path(path, sizeof(path), parent, "uid");
+		r = refuse(w, CG_ERR_PARSE, path, "missing (an operator is known by a uid on the "
+		    "unix socket, a certificate_sha256 over TLS, or both)");
+		goto out;
+	}
+	if (member_get(obj, "uid", &v)) {
+		GUARD(take_integer(w, parent, obj, "uid", 0, UID_LAST, &uid));
+		op->uid = (uid_t)uid;
+		op->has_uid = true;
+	}
+	if (member_get(obj, "certificate_sha256", &v)) {
+		member_path(path, sizeof(path), parent, "certificate_sha256");
+		GUARD(need_string(w, path, v, "a string (64 hex digits)", &s, &len));
+		if (len != 64 || !all_in(s, len, "0123456789abcdef")) {
+			r = refuse(w, CG_ERR_PARSE, path, "must be the SHA-256 of the operator's "
+			    "client certificate (DER) as 64 lowercase hex digits, as `openssl x509 "
+			    "-noout -fingerprint -sha256` prints it without colons");
+			goto out;
+		}
+		GUARD(store_string(&op->certificate_sha256, s));
+	}
 
 	member_path(path, sizeof(path), parent, "name");
 	(void)member_get(obj, "name", &v);
@@ -671,10 +697,21 @@ check_unique(const struct walk *w, const struct config *c)
 
 	for (i = 1; i < c->noperators; i++) {
 		for (j = 0; j < i; j++) {
-			if (c->operators[i].uid == c->operators[j].uid) {
+			if (c->operators[i].has_uid && c->operators[j].has_uid &&
+			    c->operators[i].uid == c->operators[j].uid) {
 				(void)snprintf(path, sizeof(path), "operators[%zu].uid", i);
 				r = refuse(w, CG_ERR_PARSE, path, "uid %u is also operators[%zu].uid: "
 				    "each uid is one operator", (unsigned)c->operators[i].uid, j);
+				goto out;
+			}
+			if (c->operators[i].certificate_sha256 != NULL &&
+			    c->operators[j].certificate_sha256 != NULL &&
+			    strcmp(c->operators[i].certificate_sha256,
+			    c->operators[j].certificate_sha256) == 0) {
+				(void)snprintf(path, sizeof(path), "operators[%zu].certificate_sha256",
+				    i);
+				r = refuse(w, CG_ERR_PARSE, path, "is also operators[%zu]'s: each "
+				    "certificate is one operator", j);
 				goto out;
 			}
 			if (strcmp(c->operators[i].name, c->operators[j].name) == 0) {
@@ -807,6 +844,84 @@ parse_aws(const struct walk *w, struct json_object *root, struct config *c)
 	return r;
 }
 
+/*
+ * "127.0.0.1:8443" or "[::1]:8443": a numeric address (no names: what the
+ * gate binds must not depend on DNS) and a port 1..65535.
+ */
+static int
+take_listen(const struct walk *w, struct json_object *obj, char **dst)
+{
+	struct json_object *v;
+	const char *path = "tls.listen", *s, *colon;
+	char host[64];
+	size_t len, hlen;
+	unsigned long port;
+	char *end = NULL;
+	unsigned char addr[16];
+	bool bracketed;
+	int r = CG_ERR_INTERNAL;
+
+	(void)member_get(obj, "listen", &v);
+	GUARD(need_string(w, path, v, "a string (ADDRESS:PORT)", &s, &len));
+	colon = strrchr(s, ':');
+	hlen = colon != NULL ? (size_t)(colon - s) : 0;
+	bracketed = colon != NULL && hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']';
+	if (bracketed) {
+		s++;
+		hlen -= 2;
+	}
+	/* an IPv6 address needs its brackets: "::1:8443" is ambiguous */
+	if (colon == NULL || hlen == 0 || hlen >= sizeof(host) || colon[1] == '\0' ||
+	    (!bracketed && memchr(s, ':', hlen) != NULL) ||
+	    !all_in(colon + 1, strlen(colon + 1), "0123456789")) {
+		r = refuse(w, CG_ERR_PARSE, path, "must be ADDRESS:PORT with a numeric address, "
+		    "such as \"127.0.0.1:8443\" or \"[::1]:8443\"");
+		goto out;
+	}
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || port < 1 || port > 65535 || strlen(colon + 1) > 5 ||
+	    (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)) {
+		r = refuse(w, CG_ERR_PARSE, path, "must be ADDRESS:PORT with a numeric address "
+		    "and a port from 1 to 65535");
+		goto out;
+	}
+	(void)member_get(obj, "listen", &v);
+	GUARD(store_string(dst, json_object_get_string(v)));
+ out:
+	return r;
+}
+
+static int
+parse_tls(const struct walk *w, struct json_object *root, struct config *c)
+{
+	struct json_object *v, *m;
+	char path[MEMBER_PATH_MAX];
+	size_t i;
+	int r = CG_ERR_INTERNAL;
+
+	if (!member_get(root, "tls", &v)) {
+		r = 0;
+		goto out;
+	}
+	GUARD(check_object(w, "tls", v, &tls_schema));
+	for (i = 0; i < tls_schema.nnames; i++)
+		if (!member_get(v, tls_schema.names[i], &m)) {
+			member_path(path, sizeof(path), "tls", tls_schema.names[i]);
+			r = refuse(w, CG_ERR_PARSE, path, "missing (a TLS listener needs listen, "
+			    "certificate, key and client_ca)");
+			goto out;
+		}
+	GUARD(take_listen(w, v, &c->tls_listen));
+	GUARD(take_path(w, "tls", v, "certificate", CONFIG_PATH_MAX - 1, &c->tls_certificate));
+	GUARD(take_path(w, "tls", v, "key", CONFIG_PATH_MAX - 1, &c->tls_key));
+	GUARD(take_path(w, "tls", v, "client_ca", CONFIG_PATH_MAX - 1, &c->tls_client_ca));
+ out:
+	return r;
+}
+
 int
 config_parse(const char *file, const char *text, size_t len, struct config **ret_config,
     struct cg_buf *why)
@@ -840,6 +955,7 @@ config_parse(const char *file, const char *text, size_t len, struct config **ret
 	    &c->policy_cache_seconds));
 	GUARD(take_path(&w, "", root, "policy_directory", CONFIG_PATH_MAX - 1,
 	    &c->policy_directory));
+	GUARD(parse_tls(&w, root, c));
 	GUARD(parse_operators(&w, root, c));
 	*ret_config = c;
 	c = NULL;
@@ -947,6 +1063,10 @@ config_free(struct config *config)
 	free(config->state_directory);
 	free(config->ops_directory);
 	free(config->policy_directory);
+	free(config->tls_listen);
+	free(config->tls_certificate);
+	free(config->tls_key);
+	free(config->tls_client_ca);
 	free(config->audit_log);
 	free(config->audit_key);
 	free(config->region);
@@ -966,7 +1086,20 @@ config_operator_by_uid(const struct config *config, uid_t uid)
 	size_t i;
 
 	for (i = 0; config != NULL && found == NULL && i < config->noperators; i++)
-		if (config->operators[i].uid == uid)
+		if (config->operators[i].has_uid && config->operators[i].uid == uid)
+			found = &config->operators[i];
+	return found;
+}
+
+const struct config_operator *
+config_operator_by_certificate(const struct config *config, const char *sha256_hex)
+{
+	const struct config_operator *found = NULL;
+	size_t i;
+
+	for (i = 0; config != NULL && found == NULL && i < config->noperators; i++)
+		if (config->operators[i].certificate_sha256 != NULL &&
+		    strcmp(config->operators[i].certificate_sha256, sha256_hex) == 0)
 			found = &config->operators[i];
 	return found;
 }

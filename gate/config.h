@@ -44,6 +44,7 @@ struct cg_buf;
 #define CONFIG_DEFAULT_PATH	"/etc/cmkgate/cmkgated.conf"
 
 struct config_operator {
+	bool	 has_uid;	/* known on the unix socket by uid */
 	uid_t	 uid;
 	char	*name;
 	/*
@@ -53,6 +54,8 @@ struct config_operator {
 	 * aws, aws-cn or aws-us-gov, without wildcards.
 	 */
 	char	*principal;
+	/* known over TLS by this client certificate: SHA-256 of its DER, 64 hex; NULL: not */
+	char	*certificate_sha256;
 };
 
 struct config {
@@ -71,6 +74,10 @@ struct config {
 							   http only to loopback literals */
 	unsigned		 request_ttl_seconds;	/* 60..2592000, default 86400 */
 	unsigned		 policy_cache_seconds;	/* 0..3600, default 60; 0: no cache */
+	char			*tls_listen;		/* "ADDR:PORT"; NULL: no TCP listener */
+	char			*tls_certificate;	/* server certificate chain, PEM */
+	char			*tls_key;		/* its private key, PEM */
+	char			*tls_client_ca;		/* CA(s) that issue operators' client certificates */
 	char			*policy_directory;	/* NULL: policies from AWS; else a snapshot
 							 * directory `cmkgate policy sync` wrote */
 	struct config_operator	*operators;
@@ -100,5 +107,8 @@ void config_free(struct config *config);
 
 /* The operator with that uid, or NULL. */
 const struct config_operator *config_operator_by_uid(const struct config *config, uid_t uid);
+/* The operator whose client certificate has that SHA-256 (64 lowercase hex), or NULL. */
+const struct config_operator *config_operator_by_certificate(const struct config *config,
+    const char *sha256_hex);
 
 #endif

@@ -25,6 +25,14 @@ struct MHD_Daemon;
 
 #define GATED_BODY_MAX		(1024 * 1024)	/* bytes of a request body (FILING_BODY_MAX) */
 
+struct gated;
+
+/* What a listener's connections arrive with: how the caller is known. */
+struct listener {
+	struct gated	*g;
+	bool		 tls;	/* the caller is its client certificate, not its uid */
+};
+
 struct gated {
 	struct config		*config;
 	struct rules_set	*rules;
@@ -36,6 +44,8 @@ struct gated {
 	pthread_mutex_t		 aws_lock;
 	pthread_mutex_t		 write_lock;
 	bool			 audit_broken;	/* an append failed: refuse until restart */
+	struct listener		 unix_listener;
+	struct listener		 tls_listener;
 	/* counters for /metrics */
 	atomic_uint_fast64_t	 http_requests;
 	atomic_uint_fast64_t	 http_errors;		/* 4xx and 5xx answers */
@@ -46,8 +56,18 @@ struct gated {
 	atomic_uint_fast64_t	 decide_count;
 };
 
+struct sockaddr;
+
 /* Starts serving on the listening unix socket fd (taken over). */
 int api_start(struct gated *g, int listen_fd, struct MHD_Daemon **ret_daemon);
+/*
+ * Starts the TLS listener on addr with the server certificate chain and
+ * key and the client CA (PEM texts; they must stay valid until it stops).
+ * Every caller must present a certificate that chains to the CA and whose
+ * SHA-256 is an operator's certificate_sha256.
+ */
+int api_start_tls(struct gated *g, const struct sockaddr *addr, const char *cert_pem,
+    const char *key_pem, const char *ca_pem, struct MHD_Daemon **ret_daemon);
 void api_stop(struct MHD_Daemon *daemon);
 
 /* Expires overdue requests, auditing each (called now and then). */

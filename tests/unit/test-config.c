@@ -22,6 +22,8 @@
 	"{\"uid\":" #uid ",\"name\":\"" name "\",\"principal\":\"" PRINCIPAL "\"}"
 #define OPS		"\"operators\":[" OP(1001, "alice") "]"
 #define MINIMAL		"{" OPS "}"
+#define FP		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define TLS_FILES	"\"certificate\":\"/c.pem\",\"key\":\"/k.pem\",\"client_ca\":\"/ca.pem\""
 
 /* What a failed parse must leave in *ret_config: this, untouched. */
 static struct config untouched;
@@ -151,6 +153,33 @@ test_defaults(void **state)
 	assert_int_equal(c->socket_mode, 0600);
 	assert_int_equal(c->checkpoint_every, 64);
 	assert_null(c->region);
+	config_free(c);
+}
+
+static void
+test_tls_and_certificates(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = parse_ok("{\"tls\":{" TLS_FILES ",\"listen\":\"[::1]:8443\"},\"operators\":["
+	    "{\"name\":\"remote\",\"principal\":\"" PRINCIPAL "\",\"certificate_sha256\":\"" FP "\"},"
+	    "{\"uid\":7,\"name\":\"both\",\"principal\":\"" PRINCIPAL "\",\"certificate_sha256\":"
+	    "\"" "f123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "\"}]}");
+	assert_string_equal(c->tls_listen, "[::1]:8443");
+	assert_string_equal(c->tls_certificate, "/c.pem");
+	assert_string_equal(c->tls_key, "/k.pem");
+	assert_string_equal(c->tls_client_ca, "/ca.pem");
+	assert_false(c->operators[0].has_uid);
+	assert_string_equal(config_operator_by_certificate(c, FP)->name, "remote");
+	assert_null(config_operator_by_uid(c, 0));	/* no uid is not uid 0 */
+	assert_string_equal(config_operator_by_uid(c, 7)->name, "both");
+	assert_null(config_operator_by_certificate(c,
+	    "0000000000000000000000000000000000000000000000000000000000000000"));
+	config_free(c);
+	c = parse_ok(MINIMAL);
+	assert_null(c->tls_listen);
+	assert_null(c->operators[0].certificate_sha256);
 	config_free(c);
 }
 
@@ -372,7 +401,35 @@ static struct {
 	    LABEL ": operators[0].name: missing" },
 	{ "{\"operators\":[{\"uid\":1,\"name\":\"a\"}]}", CG_ERR_PARSE,
 	    LABEL ": operators[0].principal: missing" },
-	{ "{\"operators\":[{}]}", CG_ERR_PARSE, LABEL ": operators[0].uid: missing" },
+	{ "{\"operators\":[{}]}", CG_ERR_PARSE, LABEL ": operators[0].name: missing" },
+	/* a uid, a certificate, or both */
+	{ "{\"operators\":[{\"name\":\"a\",\"principal\":\"" PRINCIPAL "\",\"certificate_sha256\":"
+	    "\"ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}]}", CG_ERR_PARSE,
+	    LABEL ": operators[0].certificate_sha256: must be the SHA-256" },
+	{ "{\"operators\":[{\"name\":\"a\",\"principal\":\"" PRINCIPAL "\",\"certificate_sha256\":"
+	    "\"abcdef\"}]}", CG_ERR_PARSE, LABEL ": operators[0].certificate_sha256: must be" },
+	{ "{\"operators\":[{\"name\":\"a\",\"principal\":\"" PRINCIPAL "\",\"certificate_sha256\":"
+	    "\"" FP "\"},{\"name\":\"b\",\"principal\":\"" PRINCIPAL "\",\"certificate_sha256\":"
+	    "\"" FP "\"}]}", CG_ERR_PARSE,
+	    LABEL ": operators[1].certificate_sha256: is also operators[0]'s" },
+	/* tls */
+	{ "{\"tls\":{\"listen\":\"127.0.0.1:8443\"}," OPS "}", CG_ERR_PARSE,
+	    LABEL ": tls.certificate: missing" },
+	{ "{\"tls\":{" TLS_FILES ",\"listen\":\"localhost:8443\"}," OPS "}", CG_ERR_PARSE,
+	    LABEL ": tls.listen: must be ADDRESS:PORT" },
+	{ "{\"tls\":{" TLS_FILES ",\"listen\":\"127.0.0.1\"}," OPS "}", CG_ERR_PARSE,
+	    LABEL ": tls.listen: must be ADDRESS:PORT" },
+	{ "{\"tls\":{" TLS_FILES ",\"listen\":\"127.0.0.1:0\"}," OPS "}", CG_ERR_PARSE,
+	    LABEL ": tls.listen: must be ADDRESS:PORT" },
+	{ "{\"tls\":{" TLS_FILES ",\"listen\":\"127.0.0.1:65536\"}," OPS "}", CG_ERR_PARSE,
+	    LABEL ": tls.listen: must be ADDRESS:PORT" },
+	{ "{\"tls\":{" TLS_FILES ",\"listen\":\"::1:8443\"}," OPS "}", CG_ERR_PARSE,
+	    LABEL ": tls.listen: must be ADDRESS:PORT" },
+	{ "{\"tls\":{" TLS_FILES ",\"listen\":\"127.0.0.1:8443\",\"x\":1}," OPS "}",
+	    CG_ERR_PARSE, LABEL ": tls.x: unknown member" },
+	{ "{\"tls\":{\"listen\":\"127.0.0.1:8443\",\"certificate\":\"rel/c.pem\","
+	    "\"key\":\"/k\",\"client_ca\":\"/ca\"}," OPS "}", CG_ERR_PARSE,
+	    LABEL ": tls.certificate:" },
 	{ "{\"operators\":[" OP(1001, "alice") "," OP(1002, "bob") "," OP(1001, "carol") "]}",
 	    CG_ERR_PARSE, LABEL ": operators[2].uid: uid 1001 is also operators[0].uid" },
 	{ "{\"operators\":[" OP(1001, "alice") "," OP(1002, "bob") "," OP(1003, "bob") "]}",
@@ -1113,6 +1170,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_tls_and_certificates),
 		cmocka_unit_test(test_shipped_example),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_unknown_members),

@@ -43,11 +43,18 @@
 #include "decide.h"
 #include "filing.h"
 #include "gated.h"
+#include "jcs.h"
 #include "store.h"
 
-#define API_THREADS		4
+/*
+ * A thread per connection: a filing waiting on AWS holds up only its own
+ * connection, never /healthz or another operator's reads.  The connection
+ * limit bounds the threads (per listener).
+ */
+#define API_FLAGS		(MHD_USE_INTERNAL_POLLING_THREAD | \
+				 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL)
 #define API_CONN_TIMEOUT	30	/* seconds of silence before a connection is closed */
-#define API_CONN_LIMIT		256
+#define API_CONN_LIMIT		64
 #define API_REQ_PREFIX		"/v1/requests"
 /* TLS 1.2 and 1.3 only, GnuTLS's secure defaults otherwise */
 #define API_TLS_PRIORITIES	"SECURE256:SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -63,6 +70,8 @@ struct call {
 	char		 cert[65];	/* tls: SHA-256 of the client certificate, hex */
 	char		 address[64];	/* tls: the client's address */
 	const char	*peer_problem;	/* tls: why there is no verified certificate */
+	const struct config_operator *op;	/* the operator, once identified */
+	bool		 answered;	/* refused from its headers alone */
 };
 
 int64_t
@@ -418,6 +427,25 @@ audit_undecided(struct gated *g, const struct call *c, const char *operator_name
 	return r;
 }
 
+/* The store refused a request the log already names: the log says so. */
+static int
+audit_store_failed(struct gated *g, const char *id, int code)
+{
+	struct json_object *f = NULL, *what;
+	int r = CG_ERR_INTERNAL;
+
+	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	json_object_object_add(f, "what", what);
+	json_object_object_add(what, "error", json_object_new_string(cg_strerror(code)));
+	json_object_object_add(f, "request_id", json_object_new_string(id));
+	json_object_object_add(f, "decision", json_object_new_string("not-stored"));
+	r = audit_append(g->audit, "request.store_failed", f);
+ out:
+	json_object_put(f);
+	return r;
+}
+
 /* Appends under write_lock; on failure the gate stops acting. */
 static bool
 audit_ok(struct gated *g, int r)
@@ -426,28 +454,11 @@ audit_ok(struct gated *g, int r)
 		return true;
 	atomic_fetch_add(&g->audit_failures, 1);
 	if (r != CG_ERR_INVALID_ARG && r != CG_ERR_LIMIT)
-		g->audit_broken = true;
+		atomic_store(&g->audit_broken, true);
 	return false;
 }
 
 /* ------------------------------------------------------- POST /v1/requests */
-
-static int
-canonical_text(struct json_object *o, char **ret)
-{
-	struct cg_buf *b = NULL;
-	const char *s;
-	int r = CG_ERR_INTERNAL;
-
-	GUARD(cg_buf_new(STORE_TEXT_MAX, &b));
-	GUARD(jcs_serialize(o, b));
-	GUARD(cg_buf_cstr(b, &s));
-	ENSURE((*ret = strdup(s)) != NULL, CG_ERR_NOMEM);
-	r = 0;
- out:
-	cg_buf_free(b);
-	return r;
-}
 
 static enum MHD_Result
 file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
@@ -470,6 +481,7 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 	enum filing_error kind = FILING_OK;
 	struct timespec t0, t1;
 	int64_t now;
+	unsigned k;
 	enum MHD_Result ret = MHD_NO;
 	int r;
 
@@ -511,9 +523,11 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 	who.principal = op->principal;
 	who.reason = f.reason;
 
-	pthread_mutex_lock(&g->aws_lock);
-	r = decide_gather(g->aws, g->policies, &f.req, role, gated_now_ms(), &facts, why);
-	pthread_mutex_unlock(&g->aws_lock);
+	k = atomic_fetch_add(&g->aws_next, 1) % GATED_AWS_CLIENTS;
+	pthread_mutex_lock(&g->aws_lock[k]);
+	r = decide_gather(g->aws[k], g->policies, &f.req, role, g->account, gated_now_ms(), &facts,
+	    why);
+	pthread_mutex_unlock(&g->aws_lock[k]);
 	if (r == 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		r = decide_evaluate(&f.req, f.digest, &facts, &who, g->rules, time(NULL), &outcome,
@@ -527,7 +541,7 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 		(void)cg_buf_cstr(why, &msg);
 		atomic_fetch_add(&g->undecided, 1);
 		pthread_mutex_lock(&g->write_lock);
-		if (g->audit_broken || !audit_ok(g, audit_undecided(g, c, op->name, f.operation,
+		if (atomic_load(&g->audit_broken) || !audit_ok(g, audit_undecided(g, c, op->name, f.operation,
 		    f.digest, msg))) {
 			pthread_mutex_unlock(&g->write_lock);
 			ret = respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot "
@@ -554,7 +568,7 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 	sr.created_ms = now;
 	sr.updated_ms = now;
 	sr.expires_ms = now + (int64_t)g->config->request_ttl_seconds * 1000;
-	if (canonical_text(f.input, &sr.input) < 0 || json_object_object_add(record, "id",
+	if (jcs_text(f.input, STORE_TEXT_MAX, &sr.input) < 0 || json_object_object_add(record, "id",
 	    json_object_new_string(sr.id)) != 0 ||
 	    (sr.record = strdup(json_object_to_json_string_ext(record, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE))) == NULL) {
@@ -562,18 +576,30 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 		goto out;
 	}
 
-	/* audit first, then store: never a stored request the log does not name */
+	cg_buf_reset(why);
+	if (store_request_check(&sr, why) < 0) {
+		(void)cg_buf_cstr(why, &msg);
+		ret = respond_error(g, conn, 500, "store", "the request cannot be stored: %s", msg);
+		goto out;
+	}
+
+	/*
+	 * Audit first, then store: never a stored request the log does not
+	 * name.  When the store then fails, the log says so at once, so that
+	 * it never leaves a request it names as if it stood.
+	 */
 	pthread_mutex_lock(&g->write_lock);
-	if (g->audit_broken || !audit_ok(g, audit_request(g, c, &sr, record))) {
+	if (atomic_load(&g->audit_broken) || !audit_ok(g, audit_request(g, c, &sr, record))) {
 		pthread_mutex_unlock(&g->write_lock);
 		ret = respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot be "
 		    "written: the gate refuses to act until it is restarted");
 		goto out;
 	}
-	cg_buf_reset(why);
 	r = store_create(g->store, &sr, outcome == DECIDE_DENIED ? "filed and denied" :
 	    outcome == DECIDE_PENDING ? "filed; waiting for approvals" : "filed and approved",
 	    why);
+	if (r < 0)
+		(void)audit_ok(g, audit_store_failed(g, sr.id, r));
 	pthread_mutex_unlock(&g->write_lock);
 	if (r < 0) {
 		(void)cg_buf_cstr(why, &msg);
@@ -614,11 +640,9 @@ get_request(struct gated *g, struct MHD_Connection *conn, const char *id)
 	if (!store_id_valid(id))
 		return respond_error(g, conn, 400, "bad-id", "\"%.64s\" is not a request id "
 		    "(r- and 32 hex digits)", id);
-	pthread_mutex_lock(&g->write_lock);
 	r = store_get(g->store, id, &sr, NULL);
 	if (r == 0)
 		o = request_json(g, sr, true);
-	pthread_mutex_unlock(&g->write_lock);
 	if (r == CG_ERR_NOT_FOUND)
 		ret = respond_error(g, conn, 404, "not-found", "no request %s", id);
 	else if (r < 0 || o == NULL)
@@ -651,6 +675,10 @@ list_requests(struct gated *g, struct MHD_Connection *conn)
 	if (state != NULL && store_state_lookup(state, &filter.state) < 0)
 		return respond_error(g, conn, 400, "bad-query", "state must be pending, approved, "
 		    "denied, expired or issued");
+	if (opname != NULL && (*opname == '\0' || strlen(opname) > CONFIG_NAME_MAX ||
+	    strspn(opname, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != strlen(opname)))
+		return respond_error(g, conn, 400, "bad-query", "operator must be an operator "
+		    "name (1 to %d of a-z, 0-9, _, . and -)", CONFIG_NAME_MAX);
 	if (limit != NULL) {
 		errno = 0;
 		n = strtoul(limit, &end, 10);
@@ -660,9 +688,7 @@ list_requests(struct gated *g, struct MHD_Connection *conn)
 		filter.limit = n;
 	}
 	filter.operator_name = opname;
-	pthread_mutex_lock(&g->write_lock);
 	r = store_list(g->store, &filter, &reqs, &count, NULL);
-	pthread_mutex_unlock(&g->write_lock);
 	if (r < 0)
 		return respond_error(g, conn, 500, "store", "the store could not be read: %s",
 		    cg_strerror(r));
@@ -689,10 +715,8 @@ healthz(struct gated *g, struct MHD_Connection *conn)
 	uint64_t counts[STORE_ISSUED + 1];
 	int r;
 
-	pthread_mutex_lock(&g->write_lock);
 	r = store_count_by_state(g->store, counts, NULL);
-	pthread_mutex_unlock(&g->write_lock);
-	if (g->audit_broken)
+	if (atomic_load(&g->audit_broken))
 		return respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot be "
 		    "written: the gate refuses to act until it is restarted");
 	if (r < 0)
@@ -711,9 +735,7 @@ metrics(struct gated *g, struct MHD_Connection *conn)
 	int st, r;
 
 	memset(counts, 0, sizeof(counts));
-	pthread_mutex_lock(&g->write_lock);
 	r = store_count_by_state(g->store, counts, NULL);
-	pthread_mutex_unlock(&g->write_lock);
 	if (cg_buf_new(16384, &b) < 0)
 		return respond_error(g, conn, 500, "internal", "out of memory");
 	(void)cg_buf_putf(b,
@@ -744,7 +766,7 @@ metrics(struct gated *g, struct MHD_Connection *conn)
 	    atomic_load(&g->http_requests), atomic_load(&g->http_errors),
 	    atomic_load(&g->filed[DECIDE_DENIED]), atomic_load(&g->filed[DECIDE_PENDING]),
 	    atomic_load(&g->filed[DECIDE_APPROVED]), atomic_load(&g->undecided),
-	    atomic_load(&g->audit_failures), g->audit_broken ? 0 : 1,
+	    atomic_load(&g->audit_failures), atomic_load(&g->audit_broken) ? 0 : 1,
 	    (double)atomic_load(&g->decide_ns_total) / 1e9, atomic_load(&g->decide_count));
 	if (r == 0) {
 		(void)cg_buf_putf(b, "# HELP cmkgate_requests Requests in the store, by state.\n"
@@ -763,12 +785,84 @@ metrics(struct gated *g, struct MHD_Connection *conn)
 
 /* ---------------------------------------------------------- dispatching */
 
+/*
+ * Who is calling, decided when the request's headers are in and before any
+ * body is read: a caller that is not an operator is answered at once and
+ * cannot make the gate buffer anything.
+ */
+static enum MHD_Result
+identify(struct gated *g, struct MHD_Connection *conn, struct call *c)
+{
+	if (!c->have_peer)
+		return respond_error(g, conn, 403, "no-peer", "%s", c->tls ? c->peer_problem :
+		    "the caller's uid cannot be read from the socket");
+	if (c->tls && (c->op = config_operator_by_certificate(g->config, c->cert)) == NULL)
+		return respond_error(g, conn, 403, "not-an-operator", "the client certificate "
+		    "with SHA-256 %s is not an operator's in the gate's configuration: ask the "
+		    "gate's administrators to add it", c->cert);
+	if (!c->tls && (c->op = config_operator_by_uid(g->config, c->uid)) == NULL)
+		return respond_error(g, conn, 403, "not-an-operator", "uid %u is not an operator "
+		    "in the gate's configuration: ask the gate's administrators to add it",
+		    (unsigned)c->uid);
+	return MHD_YES;
+}
+
+/* A POST body's headers: JSON, and a declared length within the cap. */
+static enum MHD_Result
+check_body_headers(struct gated *g, struct MHD_Connection *conn, struct call *c)
+{
+	const char *type, *len_hdr;
+	char *end = NULL;
+	unsigned long long declared;
+
+	type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (type == NULL || (strcmp(type, "application/json") != 0 &&
+	    strncmp(type, "application/json;", 17) != 0))
+		return respond_error(g, conn, 415, "content-type", "send the body as "
+		    "Content-Type: application/json");
+	len_hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (len_hdr != NULL) {
+		errno = 0;
+		declared = strtoull(len_hdr, &end, 10);
+		if (errno != 0 || end == len_hdr || *end != '\0' || declared > GATED_BODY_MAX) {
+			c->too_big = true;
+			return respond_error(g, conn, 413, "too-large", "the body is larger than %d "
+			    "bytes", GATED_BODY_MAX);
+		}
+	}
+	return MHD_YES;
+}
+
+/*
+ * The first call for a request: everything that can be decided from the
+ * headers alone is, and a refusal is answered at once (libmicrohttpd then
+ * closes the connection without reading the body).
+ */
+static enum MHD_Result
+first_call(struct gated *g, struct MHD_Connection *conn, struct call *c, const char *url,
+    const char *method)
+{
+	enum MHD_Result ret = MHD_YES;
+
+	if (strncmp(url, "/v1/", 4) != 0)
+		return MHD_YES;		/* /healthz, /metrics, 404s: no body is wanted */
+	atomic_fetch_add(&g->http_requests, 1);
+	c->answered = true;
+	if ((ret = identify(g, conn, c)) != MHD_YES || c->op == NULL)
+		return ret;
+	if (strcmp(method, "POST") == 0 && strcmp(url, API_REQ_PREFIX) == 0 &&
+	    ((ret = check_body_headers(g, conn, c)) != MHD_YES || c->too_big))
+		return ret;
+	c->answered = false;
+	atomic_fetch_sub(&g->http_requests, 1);	/* counted when it is answered */
+	return MHD_YES;
+}
+
 static enum MHD_Result
 route(struct gated *g, struct MHD_Connection *conn, struct call *c, const char *url,
     const char *method)
 {
-	const struct config_operator *op;
-	const char *type;
 	bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
 
 	if (strcmp(url, "/healthz") == 0)
@@ -780,27 +874,11 @@ route(struct gated *g, struct MHD_Connection *conn, struct call *c, const char *
 	if (strncmp(url, "/v1/", 4) != 0)
 		return respond_error(g, conn, 404, "not-found", "no such path; the API is under "
 		    "/v1/ (see docs/api.md)");
-	if (!c->have_peer)
-		return respond_error(g, conn, 403, "no-peer", "%s", c->tls ? c->peer_problem :
-		    "the caller's uid cannot be read from the socket");
-	if (c->tls && (op = config_operator_by_certificate(g->config, c->cert)) == NULL)
-		return respond_error(g, conn, 403, "not-an-operator", "the client certificate "
-		    "with SHA-256 %s is not an operator's in the gate's configuration: ask the "
-		    "gate's administrators to add it", c->cert);
-	if (!c->tls && (op = config_operator_by_uid(g->config, c->uid)) == NULL)
-		return respond_error(g, conn, 403, "not-an-operator", "uid %u is not an operator "
-		    "in the gate's configuration: ask the gate's administrators to add it",
-		    (unsigned)c->uid);
+	if (c->op == NULL)	/* first_call() answered already; never reached */
+		return MHD_NO;
 	if (strcmp(url, API_REQ_PREFIX) == 0) {
-		if (post) {
-			type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-			    MHD_HTTP_HEADER_CONTENT_TYPE);
-			if (type == NULL || (strcmp(type, "application/json") != 0 &&
-			    strncmp(type, "application/json;", 17) != 0))
-				return respond_error(g, conn, 415, "content-type", "send the body "
-				    "as Content-Type: application/json");
-			return file_request(g, conn, c, op);
-		}
+		if (post)
+			return file_request(g, conn, c, c->op);
 		return get ? list_requests(g, conn) :
 		    respond_error(g, conn, 405, "method", "use GET or POST on /v1/requests");
 	}
@@ -817,9 +895,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 	const struct listener *l = cls;
 	struct gated *g = l->g;
 	struct call *c = *con_cls;
-	const char *len_hdr;
-	char *end = NULL;
-	unsigned long long declared;
 
 	(void)version;
 	if (c == NULL) {
@@ -831,23 +906,18 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		else
 			c->have_peer = peer_of(conn, &c->uid, &c->pid) == 0;
 		*con_cls = c;
-		len_hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (len_hdr != NULL) {
-			errno = 0;
-			declared = strtoull(len_hdr, &end, 10);
-			if (errno != 0 || end == len_hdr || *end != '\0' || declared > GATED_BODY_MAX)
-				c->too_big = true;
-		}
+		return first_call(g, conn, c, url, method);
+	}
+	if (c->answered) {		/* refused from its headers: nothing more to read */
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!c->too_big) {
-			if (c->body == NULL && cg_buf_new(GATED_BODY_MAX, &c->body) < 0)
-				return MHD_NO;
-			if (cg_buf_put(c->body, upload, *upload_size) < 0)
-				c->too_big = true;
-		}
+		/* a body past the cap without a declared length: close the connection */
+		if (c->body == NULL && cg_buf_new(GATED_BODY_MAX, &c->body) < 0)
+			return MHD_NO;
+		if (cg_buf_put(c->body, upload, *upload_size) < 0)
+			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -871,17 +941,6 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
-static void on_mhd_error(void *cls, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-static void
-on_mhd_error(void *cls, const char *fmt, va_list ap)
-{
-	(void)cls;
-	fputs("cmkgated: http: ", stderr);
-	vfprintf(stderr, fmt, ap);
-}
-
 int
 api_start(struct gated *g, int listen_fd, struct MHD_Daemon **ret_daemon)
 {
@@ -889,15 +948,12 @@ api_start(struct gated *g, int listen_fd, struct MHD_Daemon **ret_daemon)
 
 	g->unix_listener.g = g;
 	g->unix_listener.tls = false;
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG,
-	    0, NULL, NULL, on_request, &g->unix_listener,
+	d = MHD_start_daemon(API_FLAGS, 0, NULL, NULL, on_request, &g->unix_listener,
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_THREADS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, g,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		return CG_ERR_IO;
@@ -910,8 +966,7 @@ api_start_tls(struct gated *g, const struct sockaddr *addr, const char *cert_pem
     const char *key_pem, const char *ca_pem, struct MHD_Daemon **ret_daemon)
 {
 	struct MHD_Daemon *d;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-	    MHD_USE_ERROR_LOG | MHD_USE_TLS;
+	unsigned int flags = API_FLAGS | MHD_USE_TLS;
 
 	if (addr->sa_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -923,12 +978,10 @@ api_start_tls(struct gated *g, const struct sockaddr *addr, const char *cert_pem
 	    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 	    MHD_OPTION_HTTPS_MEM_TRUST, ca_pem,
 	    MHD_OPTION_HTTPS_PRIORITIES, API_TLS_PRIORITIES,
-	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)API_THREADS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, g,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL)
 		return CG_ERR_IO;
@@ -952,7 +1005,7 @@ gated_expire(struct gated *g)
 	size_t n = 0, i;
 
 	pthread_mutex_lock(&g->write_lock);
-	if (g->audit_broken)
+	if (atomic_load(&g->audit_broken))
 		goto out;
 	/*
 	 * The store expires in one transaction, and the log names each one

@@ -1200,22 +1200,6 @@ now_iso8601(char out[TIME_LEN + 1])
 	return r;
 }
 
-/* Adds val (a new reference, taken over even on failure) under key. */
-static int
-add_member(struct json_object *obj, const char *key, struct json_object *val)
-{
-	int r = CG_ERR_INTERNAL;
-
-	ENSURE(val != NULL, CG_ERR_NOMEM);
-	if (json_object_object_add(obj, key, val) != 0) {
-		json_object_put(val);
-		r = CG_ERR_NOMEM;
-		goto out;
-	}
-	r = 0;
- out:
-	return r;
-}
 
 /*
  * Builds the next entry's line, newline included, into a->line, and reads
@@ -1236,9 +1220,9 @@ build_line(struct audit *a, const char *event, struct json_object *fields,
 	GUARD(now_iso8601(now));
 	hex_encode(a->head, sizeof(a->head), prev, sizeof(prev));
 	ENSURE((entry = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	GUARD(add_member(entry, "seq", json_object_new_int64((int64_t)(a->seq + 1))));
-	GUARD(add_member(entry, "time", json_object_new_string(now)));
-	GUARD(add_member(entry, "event", json_object_new_string(event)));
+	GUARD(cg_json_add(entry, "seq", json_object_new_int64((int64_t)(a->seq + 1))));
+	GUARD(cg_json_add(entry, "time", json_object_new_string(now)));
+	GUARD(cg_json_add(entry, "event", json_object_new_string(event)));
 	if (fields != NULL) {
 		it = json_object_iter_begin(fields);
 		end = json_object_iter_end(fields);
@@ -1246,13 +1230,13 @@ build_line(struct audit *a, const char *event, struct json_object *fields,
 			name = json_object_iter_peek_name(&it);
 			ENSURE(name_in(name, caller_fields, CG_NELEM(caller_fields)),
 			    CG_ERR_INVALID_ARG);
-			GUARD(add_member(entry, name,
+			GUARD(cg_json_add(entry, name,
 			    json_object_get(json_object_iter_peek_value(&it))));
 		}
 	}
 	if (checkpoint != NULL)
-		GUARD(add_member(entry, "checkpoint", json_object_get(checkpoint)));
-	GUARD(add_member(entry, "prev", json_object_new_string(prev)));
+		GUARD(cg_json_add(entry, "checkpoint", json_object_get(checkpoint)));
+	GUARD(cg_json_add(entry, "prev", json_object_new_string(prev)));
 
 	cg_buf_reset(a->line);
 	if ((r = entry_serialize(a->line, entry)) < 0) {
@@ -1326,10 +1310,10 @@ append_checkpoint(struct audit *a)
 	hex_encode(a->head, sizeof(a->head), hash_hex, sizeof(hash_hex));
 	hex_encode(sig, sizeof(sig), sig_hex, sizeof(sig_hex));
 	ENSURE((cp = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	GUARD(add_member(cp, "seq", json_object_new_int64((int64_t)a->seq)));
-	GUARD(add_member(cp, "hash", json_object_new_string(hash_hex)));
-	GUARD(add_member(cp, "key_id", json_object_new_string(a->key_id)));
-	GUARD(add_member(cp, "sig", json_object_new_string(sig_hex)));
+	GUARD(cg_json_add(cp, "seq", json_object_new_int64((int64_t)a->seq)));
+	GUARD(cg_json_add(cp, "hash", json_object_new_string(hash_hex)));
+	GUARD(cg_json_add(cp, "key_id", json_object_new_string(a->key_id)));
+	GUARD(cg_json_add(cp, "sig", json_object_new_string(sig_hex)));
 	GUARD(build_line(a, "checkpoint", NULL, cp));
 	GUARD(write_line(a));
 	a->since_checkpoint = 0;

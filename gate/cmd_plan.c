@@ -217,7 +217,7 @@ cmd_plan(int argc, char **argv)
 	who.operator_name = strrchr(principal, '/') != NULL &&
 	    strstr(principal, ":assumed-role/") != NULL ? strrchr(principal, '/') + 1 : principal;
 	if (policy_cache_new(0, &cache) < 0 || aws_client_new(&cfg, &c, why) < 0 ||
-	    decide_gather(c, cache, &req, role, 0, &facts, why) < 0 ||
+	    decide_gather(c, cache, &req, role, NULL, 0, &facts, why) < 0 ||
 	    decide_evaluate(&req, digest, &facts, &who, NULL, time(NULL), &outcome, &rec,
 	    why) < 0) {
 		(void)cg_buf_cstr(why, &msg);

@@ -57,13 +57,57 @@ target(struct client_target *to)
 	to->cacert = setting(cmkgate_cacert, "CMKGATE_CACERT", NULL);
 }
 
+#define SHOWN_MAX	4096	/* bytes of one string shown on a terminal */
+#define SHOWN_SLOTS	8	/* strings one printf may show */
+
+/*
+ * s made safe for a terminal: every byte of a control character (C0, DEL,
+ * C1) or a direction mark/override becomes '?', so that nothing the gate
+ * relays -- a requester's reason, an AWS message -- can move the cursor,
+ * rewrite a line or reorder text on the screen of whoever reads it.  The
+ * result lives until SHOWN_SLOTS more calls.
+ */
+static const char *
+shown(const char *s)
+{
+	static char slots[SHOWN_SLOTS][SHOWN_MAX];
+	static unsigned next;
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = slots[next++ % SHOWN_SLOTS];
+	size_t n = 0, skip;
+
+	while (*p != '\0' && n + 4 < SHOWN_MAX) {
+		skip = 0;
+		if (*p < 0x20 || *p == 0x7f)
+			skip = 1;
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			skip = 2;
+		else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+		    (p[2] >= 0xaa && p[2] <= 0xae)))
+			skip = 3;
+		else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+			skip = 3;
+		if (skip > 0) {
+			out[n++] = '?';
+			p += skip;
+		} else {
+			out[n++] = (char)*p++;
+		}
+	}
+	if (*p != '\0')
+		memcpy(&out[n - (n > 3 ? 3 : 0)], "...", 4);
+	else
+		out[n] = '\0';
+	return out;
+}
+
 static const char *
 str_of(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
 	if (json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
+		return shown(json_object_get_string(v));
 	return "";
 }
 
@@ -80,7 +124,8 @@ print_list(const char *label, struct json_object *a)
 	size_t i;
 
 	for (i = 0; a != NULL && i < json_object_array_length(a); i++)
-		printf("  %s: %s\n", label, json_object_get_string(json_object_array_get_idx(a, i)));
+		printf("  %s: %s\n", label,
+		    shown(json_object_get_string(json_object_array_get_idx(a, i))));
 }
 
 /* A request as a person reads it: id, state, what, keys, what is missing. */
@@ -248,7 +293,7 @@ cmd_request(int argc, char **argv)
 		goto out;
 	if (status != 201) {
 		fprintf(stderr, "cmkgate request: the gate refused to file it (HTTP %ld): %s\n",
-		    status, client_error_message(answer));
+		    status, shown(client_error_message(answer)));
 		if (json)
 			print_json(answer);
 		rc = EXIT_GATE;
@@ -299,7 +344,7 @@ cmd_status(int argc, char **argv)
 	if ((rc = call("status", "GET", path, NULL, &status, &answer)) != 0)
 		return rc;
 	if (status != 200) {
-		fprintf(stderr, "cmkgate status: %s (HTTP %ld)\n", client_error_message(answer),
+		fprintf(stderr, "cmkgate status: %s (HTTP %ld)\n", shown(client_error_message(answer)),
 		    status);
 		rc = EXIT_GATE;
 	} else if (json) {
@@ -353,7 +398,7 @@ cmd_list(int argc, char **argv)
 	if ((rc = call("list", "GET", path, NULL, &status, &answer)) != 0)
 		return rc;
 	if (status != 200) {
-		fprintf(stderr, "cmkgate list: %s (HTTP %ld)\n", client_error_message(answer),
+		fprintf(stderr, "cmkgate list: %s (HTTP %ld)\n", shown(client_error_message(answer)),
 		    status);
 		rc = EXIT_GATE;
 	} else if (json) {

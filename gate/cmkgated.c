@@ -29,8 +29,10 @@
 
 #include <sodium.h>
 
+#include "arn.h"
 #include "audit.h"
 #include "aws.h"
+#include "aws_api.h"
 #include "cg_buf.h"
 #include "cg_err.h"
 #include "cg_macros.h"
@@ -293,14 +295,26 @@ start_tls(struct gated *g, struct tls_files *t, struct MHD_Daemon **ret, struct 
 	return r;
 }
 
+/* Whether an operator's principal (a role or role session ARN) is in account. */
+static bool
+principal_in_account(const char *principal, const char *account)
+{
+	struct arn a;
+
+	return arn_parse(principal, strlen(principal), &a) == 0 &&
+	    arn_field_is(&a.account, account);
+}
+
 static int
 open_all(struct gated *g, const char *config_path, bool check_only, struct cg_buf *why)
 {
 	struct audit_key *key = NULL;
 	struct audit_report rep;
 	struct aws_config ac;
+	struct sts_identity me;
 	char db[CONFIG_PATH_MAX + 16];
 	const char *region;
+	size_t i;
 	int r = CG_ERR_INTERNAL;
 
 	GUARD(config_load(config_path, &g->config, why));
@@ -314,11 +328,33 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 	memset(&ac, 0, sizeof(ac));
 	ac.region = g->config->region;
 	ac.endpoint_url = g->config->endpoint;
-	GUARD(aws_client_new(&ac, &g->aws, why));
+	for (i = 0; i < GATED_AWS_CLIENTS; i++)
+		GUARD(aws_client_new(&ac, &g->aws[i], why));
+	/*
+	 * The gate reads operators' roles by name in its own account: a
+	 * principal in another account would be checked against the wrong
+	 * role's policies, so it is refused here.
+	 */
+	memset(&me, 0, sizeof(me));
+	if ((r = sts_get_caller_identity(g->aws[0], &me)) < 0) {
+		(void)cg_buf_putf(why, "STS GetCallerIdentity with the gate's credentials: %s: %s",
+		    aws_client_error(g->aws[0])->code, aws_client_error(g->aws[0])->message);
+		goto out;
+	}
+	memcpy(g->account, me.account, sizeof(g->account));
+	for (i = 0; i < g->config->noperators; i++)
+		if (!principal_in_account(g->config->operators[i].principal, me.account)) {
+			(void)cg_buf_putf(why, "operator %s's principal %s is not in the gate's "
+			    "account %s: the gate reads roles in its own account only",
+			    g->config->operators[i].name, g->config->operators[i].principal,
+			    me.account);
+			r = CG_ERR_INVALID_ARG;
+			goto out;
+		}
 	GUARD(policy_cache_new(g->config->policy_cache_seconds, &g->policies));
 	if (g->config->policy_directory != NULL)
 		GUARD(policy_cache_use_directory(g->policies, g->config->policy_directory));
-	region = aws_client_region(g->aws);
+	region = aws_client_region(g->aws[0]);
 	if (region == NULL || strlen(region) >= sizeof(g->region)) {
 		(void)cg_buf_putf(why, "no AWS region: set aws.region in %s or AWS_REGION",
 		    config_path);
@@ -357,15 +393,19 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 static void
 close_all(struct gated *g)
 {
+	size_t i;
+
 	if (g->audit != NULL && !g->audit_broken)
 		(void)audit_checkpoint(g->audit);
 	audit_close(g->audit);
 	store_close(g->store);
-	aws_client_free(g->aws);
+	for (i = 0; i < GATED_AWS_CLIENTS; i++) {
+		aws_client_free(g->aws[i]);
+		pthread_mutex_destroy(&g->aws_lock[i]);
+	}
 	policy_cache_free(g->policies);
 	rules_set_free(g->rules);
 	config_free(g->config);
-	pthread_mutex_destroy(&g->aws_lock);
 	pthread_mutex_destroy(&g->write_lock);
 }
 
@@ -408,8 +448,10 @@ main(int argc, char **argv)
 	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
 		return 1;
 	(void)signal(SIGPIPE, SIG_IGN);
-	if (pthread_mutex_init(&g.aws_lock, NULL) != 0 ||
-	    pthread_mutex_init(&g.write_lock, NULL) != 0)
+	for (i = 0; i < GATED_AWS_CLIENTS; i++)
+		if (pthread_mutex_init(&g.aws_lock[i], NULL) != 0)
+			return 1;
+	if (pthread_mutex_init(&g.write_lock, NULL) != 0)
 		return 1;
 	if (aws_global_init() < 0 || cg_buf_new(8192, &why) < 0) {
 		fprintf(stderr, "cmkgated: cannot initialise libraries\n");

@@ -653,6 +653,13 @@ parse_operator(const struct walk *w, size_t index, struct json_object *obj,
 	}
 	if (member_get(obj, "uid", &v)) {
 		GUARD(take_integer(w, parent, obj, "uid", 0, UID_LAST, &uid));
+		if (uid == 65534) {
+			member_path(path, sizeof(path), parent, "uid");
+			r = refuse(w, CG_ERR_PARSE, path, "65534 is the overflow uid (nobody): every "
+			    "process in a user namespace without a mapping appears as it, so it "
+			    "cannot name one operator");
+			goto out;
+		}
 		op->uid = (uid_t)uid;
 		op->has_uid = true;
 	}
@@ -1074,6 +1081,7 @@ config_free(struct config *config)
 	for (i = 0; config->operators != NULL && i < config->noperators; i++) {
 		free(config->operators[i].name);
 		free(config->operators[i].principal);
+		free(config->operators[i].certificate_sha256);
 	}
 	free(config->operators);
 	free(config);

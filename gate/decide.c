@@ -84,6 +84,35 @@ decide_role_of(const char *principal, char ret_role[DECIDE_ROLE_MAX])
 	return r;
 }
 
+/*
+ * The role ARN and account of the operator's principal, for aws:PrincipalArn
+ * and aws:PrincipalAccount.  A role session ARN does not carry the role's
+ * path: the role ARN is then built without one (docs/policy-engine.md).
+ */
+static int
+principal_globals(const char *principal, char *ret_role_arn, size_t max,
+    char ret_account[16])
+{
+	struct arn a;
+	char role[DECIDE_ROLE_MAX];
+	int r = CG_ERR_INTERNAL;
+
+	ENSURE(arn_parse(principal, strlen(principal), &a) == 0 && a.account.len == 12,
+	    CG_ERR_INVALID_ARG);
+	GUARD(decide_role_of(principal, role));
+	memcpy(ret_account, a.account.p, 12);
+	ret_account[12] = '\0';
+	if (arn_field_is(&a.service, "iam"))
+		ENSURE(snprintf(ret_role_arn, max, "%s", principal) < (int)max, CG_ERR_LIMIT);
+	else
+		ENSURE(snprintf(ret_role_arn, max, "arn:%.*s:iam::%s:role/%s",
+		    (int)a.partition.len, a.partition.p, ret_account, role) < (int)max,
+		    CG_ERR_LIMIT);
+	r = 0;
+ out:
+	return r;
+}
+
 int
 decide_parse(const char *opname, struct json_object *input, struct op_request *ret_req,
     char ret_digest[2 * JCS_DIGEST_LEN + 1], struct cg_buf *why)
@@ -135,13 +164,14 @@ gather_key(struct aws_client *c, struct policy_cache *cache, const struct op_key
 
 int
 decide_gather(struct aws_client *c, struct policy_cache *cache, const struct op_request *req,
-    const char *role, int64_t now_ms, struct decide_facts *ret_facts, struct cg_buf *why)
+    const char *role, const char *account, int64_t now_ms, struct decide_facts *ret_facts,
+    struct cg_buf *why)
 {
 	struct decide_facts f;
 	int r = CG_ERR_INTERNAL;
 
 	memset(&f, 0, sizeof(f));
-	GUARD(world_resolve(c, req, &f.world, why));
+	GUARD(world_resolve(c, req, account, &f.world, why));
 	GUARD(policy_cache_role(cache, c, role, now_ms, &f.role, why));
 	if (f.world.current_cmk)
 		GUARD(gather_key(c, cache, &f.world.current, now_ms, &f, why));
@@ -520,7 +550,7 @@ decide_evaluate(const struct op_request *req, const char *digest,
 	struct rules_verdict *v = NULL;
 	const struct rules_stack *stack = NULL;
 	enum decide_outcome outcome = DECIDE_DENIED;
-	char key_problem[OPS_NOTE_LEN];
+	char key_problem[OPS_NOTE_LEN], role_arn[OPS_ARN_MAX], account[16];
 	size_t i;
 	int r = CG_ERR_INTERNAL;
 
@@ -534,6 +564,11 @@ decide_evaluate(const struct op_request *req, const char *digest,
 		key_policies[i] = facts->keys[i]->key_policy;
 	}
 	memset(&pol, 0, sizeof(pol));
+	GUARD(principal_globals(who->principal, role_arn, sizeof(role_arn), account));
+	pol.region = facts->world.region[0] != '\0' ? facts->world.region : NULL;
+	pol.principal_account = account;
+	pol.principal_role_arn = role_arn;
+	pol.now = now;
 	pol.operator_name = who->operator_name != NULL ? who->operator_name : who->principal;
 	pol.principal = who->principal;
 	pol.identity = facts->role->identity;
@@ -549,6 +584,13 @@ decide_evaluate(const struct op_request *req, const char *digest,
 			mf.first_denied = res[i].reason;
 	check_key_states(plan, &facts->world, &mf, key_problem, sizeof(key_problem));
 
+	/*
+	 * What the gate enforces whatever a stack says: a refused precondition,
+	 * a denied permission check or an unusable key denies.  The stack can
+	 * only add requirements; its permissions and key-state modules place
+	 * these checks in its order and its explanation.  Anything but an
+	 * explicit PASS or PENDING denies.
+	 */
 	if (rules == NULL) {
 		outcome = plan->nrefusals > 0 || !mf.allowed ? DECIDE_DENIED :
 		    plan->key_change ? DECIDE_PENDING : DECIDE_APPROVED;
@@ -561,8 +603,14 @@ decide_evaluate(const struct op_request *req, const char *digest,
 		rreq.now = now;
 		rreq.cmk = req->key_given ? req->key_cmk : facts->world.current_cmk;
 		GUARD(rules_eval(stack, &rreq, answer_module, &mf, &v));
-		outcome = plan->nrefusals > 0 || v->result == RULES_FAIL ? DECIDE_DENIED :
-		    v->result == RULES_PENDING ? DECIDE_PENDING : DECIDE_APPROVED;
+		if (plan->nrefusals > 0 || !mf.allowed || !mf.keys_usable)
+			outcome = DECIDE_DENIED;
+		else if (v->result == RULES_PASS)
+			outcome = DECIDE_APPROVED;
+		else if (v->result == RULES_PENDING)
+			outcome = DECIDE_PENDING;
+		else
+			outcome = DECIDE_DENIED;
 	}
 	GUARD(build_record(req, digest, facts, who, plan, res, v, outcome, ret_record));
 	*ret_outcome = outcome;

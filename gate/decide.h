@@ -71,12 +71,14 @@ int decide_parse(const char *opname, struct json_object *input, struct op_reques
 /*
  * Reads what req involves (always fresh: application, key states, aliases,
  * snapshots, versions) and the policies of role and of every key involved
- * (through cache, which may hold them for its TTL).  Any AWS error but "not
+ * (through cache, which may hold them for its TTL).  account is the gate's
+ * own account when known (NULL: asked of STS).  Any AWS error but "not
  * found" fails the call with the service, code and message in why: nothing
  * is decided on a partial view.
  */
 int decide_gather(struct aws_client *c, struct policy_cache *cache, const struct op_request *req,
-    const char *role, int64_t now_ms, struct decide_facts *ret_facts, struct cg_buf *why);
+    const char *role, const char *account, int64_t now_ms, struct decide_facts *ret_facts,
+    struct cg_buf *why);
 
 struct decide_who {
 	const char	*operator_name;		/* for messages and the record */
@@ -87,10 +89,11 @@ struct decide_who {
 /*
  * Decides.  With rules NULL only the plan and the permission checks count
  * (`cmkgate plan`): DENIED on a refusal or a denied check, else PENDING for
- * a key change and APPROVED otherwise.  With rules, the operation's stack
- * decides (its modules read the plan, the checks and the key states);
- * a refusal of the plan (missing application, disabled key, CMK on an old
- * runtime) denies whatever the stack says.  Approvals are not collected
+ * a key change and APPROVED otherwise.  With rules, a refusal of the plan
+ * (missing application, disabled key, CMK on an old runtime), a denied
+ * permission check or an unusable key denies whatever the stack says; the
+ * operation's stack can only add requirements (ticket, window, approvals,
+ * deny) and decides between APPROVED (PASS), PENDING and DENIED (FAIL).  Approvals are not collected
  * yet: the approvals module answers PENDING whenever it needs any.
  *
  * *ret_record is a new JSON object: operation, application, request

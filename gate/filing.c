@@ -19,6 +19,28 @@ filing_clear(struct filing *f)
 	memset(f, 0, sizeof(*f));
 }
 
+bool
+filing_text_printable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		/* C0 controls and DEL */
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		/* C1 controls: U+0080..U+009F are C2 80..C2 9F in UTF-8 */
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return false;
+		/* U+200E/F, U+202A..U+202E, U+2066..U+2069: direction marks and overrides */
+		if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+		    (p[2] >= 0xaa && p[2] <= 0xae)))
+			return false;
+		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+			return false;
+	}
+	return true;
+}
+
 /* The filing's own members; everything else is refused. */
 static int
 filing_members(struct filing *f, struct cg_buf *why)
@@ -69,6 +91,12 @@ filing_members(struct filing *f, struct cg_buf *why)
 	if (f->reason != NULL && strlen(f->reason) > FILING_REASON_MAX) {
 		(void)cg_buf_putf(why, "the reason is longer than %d bytes", FILING_REASON_MAX);
 		r = CG_ERR_LIMIT;
+		goto out;
+	}
+	if (f->reason != NULL && !filing_text_printable(f->reason)) {
+		(void)cg_buf_putf(why, "the reason holds control or bidirectional-override "
+		    "characters: approvers read it on their terminals, so it must be plain text");
+		r = CG_ERR_PARSE;
 		goto out;
 	}
 	if (f->region != NULL && (strlen(f->region) == 0 || strlen(f->region) > 32)) {

@@ -11,6 +11,7 @@
 #ifndef CMKGATE_FILING_H
 #define CMKGATE_FILING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "jcs.h"
@@ -46,5 +47,12 @@ struct filing {
 int filing_parse(const char *data, size_t len, struct filing *ret,
     enum filing_error *ret_kind, struct cg_buf *why);
 void filing_clear(struct filing *f);
+
+/*
+ * Whether s (valid UTF-8, as the strict JSON reader guarantees) holds no
+ * control characters (C0, DEL, C1) and no bidirectional marks or overrides:
+ * text a person will read on a terminal.
+ */
+bool filing_text_printable(const char *s);
 
 #endif

@@ -2,9 +2,10 @@
  * What the daemon's parts share: the loaded configuration, rule stacks,
  * store, audit log and AWS client, and the locks that order them.
  *
- * Lock order: aws_lock (gathering from AWS) is never held while taking
- * write_lock; write_lock covers every audit append and every store call,
- * so that the audit log's order is the order of the store's changes.
+ * Lock order: an AWS client's lock (gathering from AWS) is never held
+ * while taking write_lock; write_lock covers every audit append and every
+ * store write, so that the audit log's order is the order of the store's
+ * changes.  Store reads take only the store's own lock.
  */
 #ifndef CMKGATE_GATED_H
 #define CMKGATE_GATED_H
@@ -24,6 +25,7 @@ struct store;
 struct MHD_Daemon;
 
 #define GATED_BODY_MAX		(1024 * 1024)	/* bytes of a request body (FILING_BODY_MAX) */
+#define GATED_AWS_CLIENTS	4		/* filings that may read AWS at once */
 
 struct gated;
 
@@ -38,12 +40,14 @@ struct gated {
 	struct rules_set	*rules;
 	struct store		*store;
 	struct audit		*audit;
-	struct aws_client	*aws;
+	struct aws_client	*aws[GATED_AWS_CLIENTS];
+	pthread_mutex_t		 aws_lock[GATED_AWS_CLIENTS];
+	atomic_uint		 aws_next;	/* round robin over the clients */
+	char			 account[16];	/* the gate's own account (GetCallerIdentity) */
 	struct policy_cache	*policies;	/* compiled policies, policy_cache_seconds */
 	char			 region[64];	/* the region this gate serves */
-	pthread_mutex_t		 aws_lock;
 	pthread_mutex_t		 write_lock;
-	bool			 audit_broken;	/* an append failed: refuse until restart */
+	atomic_bool		 audit_broken;	/* an append failed: refuse until restart */
 	struct listener		 unix_listener;
 	struct listener		 tls_listener;
 	/* counters for /metrics */

@@ -3,9 +3,10 @@
  *
  * A small table under one mutex: lookups are by exact name, the table
  * holds at most POLICY_CACHE_ENTRIES_MAX entries and drops the oldest
- * fetch when full.  AWS is read outside the mutex, so a slow IAM call does
- * not hold up requests whose policies are cached; two requests missing
- * the same entry at once both read it, and the later one wins.
+ * fetch when full.  AWS is read outside the cache's mutex, so a slow IAM
+ * call does not hold up a request on another AWS client whose policies are
+ * cached; two requests missing the same entry at once both read it, and
+ * the later one wins.
  */
 #include <pthread.h>
 #include <stdbool.h>

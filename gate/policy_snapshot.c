@@ -285,18 +285,6 @@ snapshot_key_parse(const char *text, size_t len, const char *key_arn, char **ret
 
 /* ---------------------------------------------------------------- writing */
 
-static int
-add(struct json_object *o, const char *key, struct json_object *v)
-{
-	if (v == NULL)
-		return CG_ERR_NOMEM;
-	if (json_object_object_add(o, key, v) != 0) {
-		json_object_put(v);
-		return CG_ERR_NOMEM;
-	}
-	return 0;
-}
-
 /* A document from AWS, parsed strictly so that the file holds an object. */
 static int
 add_doc(struct json_object *o, const char *key, const char *doc, struct cg_buf *why)
@@ -311,7 +299,7 @@ add_doc(struct json_object *o, const char *key, const char *doc, struct cg_buf *
 		r = r < 0 ? r : CG_ERR_PARSE;
 		goto out;
 	}
-	GUARD(add(o, key, v));
+	GUARD(cg_json_add(o, key, v));
 	v = NULL;
  out:
 	json_object_put(v);
@@ -330,9 +318,9 @@ header(struct json_object **ret, const char *kind, time_t synced)
 	ENSURE(strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == SYNCED_LEN,
 	    CG_ERR_INVALID_ARG);
 	ENSURE((o = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	GUARD(add(o, "format", json_object_new_string(SNAPSHOT_FORMAT)));
-	GUARD(add(o, "kind", json_object_new_string(kind)));
-	GUARD(add(o, "synced", json_object_new_string(when)));
+	GUARD(cg_json_add(o, "format", json_object_new_string(SNAPSHOT_FORMAT)));
+	GUARD(cg_json_add(o, "kind", json_object_new_string(kind)));
+	GUARD(cg_json_add(o, "synced", json_object_new_string(when)));
 	*ret = o;
 	o = NULL;
 	r = 0;
@@ -365,11 +353,11 @@ snapshot_role_text(const char *role, const char *const *names, const char *const
 
 	ENSURE(n <= SNAPSHOT_POLICIES_MAX, CG_ERR_LIMIT);
 	GUARD(header(&o, "role", synced));
-	GUARD(add(o, "name", json_object_new_string(role)));
+	GUARD(cg_json_add(o, "name", json_object_new_string(role)));
 	ENSURE((a = json_object_new_array()) != NULL, CG_ERR_NOMEM);
 	for (i = 0; i < n; i++) {
 		ENSURE((e = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-		GUARD(add(e, "name", json_object_new_string(names[i])));
+		GUARD(cg_json_add(e, "name", json_object_new_string(names[i])));
 		GUARD(add_doc(e, "document", docs[i], why));
 		if (json_object_array_add(a, e) != 0) {
 			r = CG_ERR_NOMEM;
@@ -377,7 +365,7 @@ snapshot_role_text(const char *role, const char *const *names, const char *const
 		}
 		e = NULL;
 	}
-	GUARD(add(o, "policies", a));
+	GUARD(cg_json_add(o, "policies", a));
 	a = NULL;
 	if (boundary != NULL)
 		GUARD(add_doc(o, "boundary", boundary, why));
@@ -397,7 +385,7 @@ snapshot_key_text(const char *key_arn, const char *doc, time_t synced, struct cg
 	int r = CG_ERR_INTERNAL;
 
 	GUARD(header(&o, "key", synced));
-	GUARD(add(o, "arn", json_object_new_string(key_arn)));
+	GUARD(cg_json_add(o, "arn", json_object_new_string(key_arn)));
 	GUARD(add_doc(o, "policy", doc, why));
 	GUARD(finish(o, out));
  out:

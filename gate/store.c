@@ -229,8 +229,8 @@ note_check(const char *what, const char *note, struct cg_buf *why)
 	return r;
 }
 
-static int
-request_check(const struct store_request *req, struct cg_buf *why)
+int
+store_request_check(const struct store_request *req, struct cg_buf *why)
 {
 	static const char what[] = "create";
 	const char *bad = NULL;
@@ -310,7 +310,7 @@ store_create(struct store *s, const struct store_request *req, const char *note,
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE(s != NULL && req != NULL, CG_ERR_INVALID_ARG);
-	GUARD(request_check(req, why));
+	GUARD(store_request_check(req, why));
 	GUARD(note_check("create", note, why));
 	pthread_mutex_lock(&s->lock);
 	r = s->ops->create(s->impl, req, note, why);

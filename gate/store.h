@@ -124,6 +124,12 @@ int store_schema_version(void);
 int store_create(struct store *s, const struct store_request *req, const char *note,
     struct cg_buf *why);
 
+/*
+ * What store_create() checks of req before it writes anything, on its own:
+ * the gate checks a request before it names it in the audit log.
+ */
+int store_request_check(const struct store_request *req, struct cg_buf *why);
+
 /* The request with that id, a copy the caller frees.  CG_ERR_NOT_FOUND. */
 int store_get(struct store *s, const char *id, struct store_request **ret_req,
     struct cg_buf *why);

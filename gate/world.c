@@ -106,7 +106,8 @@ resolve_snapshot(struct aws_client *c, const struct op_request *req, struct op_w
 }
 
 int
-world_resolve(struct aws_client *c, const struct op_request *req, struct op_world *ret,
+world_resolve(struct aws_client *c, const struct op_request *req, const char *account,
+    struct op_world *ret,
     struct cg_buf *why)
 {
 	struct op_world w;
@@ -117,11 +118,15 @@ world_resolve(struct aws_client *c, const struct op_request *req, struct op_worl
 	memset(&w, 0, sizeof(w));
 	ENSURE(c != NULL && req != NULL && ret != NULL && why != NULL, CG_ERR_INVALID_ARG);
 	snprintf(w.region, sizeof(w.region), "%s", aws_client_region(c));
-	if ((r = sts_get_caller_identity(c, &id)) < 0) {
-		r = aws_failed(c, r, "sts GetCallerIdentity", why);
-		goto out;
+	if (account != NULL) {
+		snprintf(w.account, sizeof(w.account), "%s", account);
+	} else {
+		if ((r = sts_get_caller_identity(c, &id)) < 0) {
+			r = aws_failed(c, r, "sts GetCallerIdentity", why);
+			goto out;
+		}
+		snprintf(w.account, sizeof(w.account), "%s", id.account);
 	}
-	snprintf(w.account, sizeof(w.account), "%s", id.account);
 	if (req->need_application) {
 		if ((r = kda_describe_application(c, req->app_name, &app)) < 0) {
 			if (!not_found(c, r)) {

@@ -14,12 +14,14 @@
 struct cg_buf;
 
 /*
- * Makes exactly the AWS calls req says it needs.  Something that does not
+ * Makes exactly the AWS calls req says it needs.  account is the gate's
+ * own account when the caller knows it (NULL: STS GetCallerIdentity).  Something that does not
  * exist (application, key, snapshot, version) is recorded as not found;
  * any other AWS error fails the call with the service, code and message
  * in why, and nothing is decided on a partial view.
  */
-int world_resolve(struct aws_client *c, const struct op_request *req, struct op_world *ret,
+int world_resolve(struct aws_client *c, const struct op_request *req, const char *account,
+    struct op_world *ret,
     struct cg_buf *why);
 
 #endif

@@ -179,3 +179,15 @@ cg_json_type_name(const struct json_object *obj)
 	}
 	return "unknown";
 }
+
+int
+cg_json_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (val == NULL)
+		return CG_ERR_NOMEM;
+	if (json_object_object_add(obj, key, val) != 0) {
+		json_object_put(val);
+		return CG_ERR_NOMEM;
+	}
+	return 0;
+}

@@ -18,6 +18,13 @@
 int cg_json_parse(const char *data, size_t len, size_t max_len,
     struct json_object **ret_obj, const char **ret_why);
 
+/*
+ * Adds val under key in obj, taking val over: on failure (val NULL, no
+ * memory) val is put and CG_ERR_NOMEM returned, so that a constructor can
+ * be passed straight in: cg_json_add(o, "k", json_object_new_string(s)).
+ */
+int cg_json_add(struct json_object *obj, const char *key, struct json_object *val);
+
 /* The JSON type name for messages ("object", "array", "string", ...). */
 const char *cg_json_type_name(const struct json_object *obj);
 

@@ -285,3 +285,22 @@ jcs_digest(struct json_object *obj, uint8_t ret_digest[JCS_DIGEST_LEN],
 	cg_buf_free(b);
 	return r;
 }
+
+int
+jcs_text(struct json_object *obj, size_t max, char **ret_text)
+{
+	struct cg_buf *b = NULL;
+	const char *s = NULL;
+	char *copy = NULL;
+	int r = CG_ERR_INTERNAL;
+
+	GUARD(cg_buf_new(max, &b));
+	GUARD(jcs_serialize(obj, b));
+	GUARD(cg_buf_cstr(b, &s));
+	ENSURE((copy = strdup(s)) != NULL, CG_ERR_NOMEM);
+	*ret_text = copy;
+	r = 0;
+ out:
+	cg_buf_free(b);
+	return r;
+}

@@ -23,6 +23,8 @@ struct json_object;
 
 /* Appends the canonical form of obj to out. */
 int jcs_serialize(struct json_object *obj, struct cg_buf *out);
+/* The canonical form as a new NUL-terminated string (at most max bytes) the caller frees. */
+int jcs_text(struct json_object *obj, size_t max, char **ret_text);
 
 /* SHA-256 of the canonical form, raw, and as 64 lower-case hex characters + NUL. */
 int jcs_digest(struct json_object *obj, uint8_t ret_digest[JCS_DIGEST_LEN],

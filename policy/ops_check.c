@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cg_buf.h"
 #include "cg_err.h"
@@ -31,9 +32,17 @@ key_policy(const struct ops_policies *pol, const char *arn)
 }
 
 static int
-build_context(const struct op_check *c, struct context *ctx)
+add_single(struct context *ctx, const char *key, const char *value)
+{
+	return value != NULL ? context_add(ctx, key, &value, 1, false) : 0;
+}
+
+static int
+build_context(const struct op_check *c, const struct ops_policies *pol, struct context *ctx)
 {
 	const char *v;
+	char when[32], epoch[24];
+	struct tm tm;
 	size_t i;
 	int r = 0;
 
@@ -41,6 +50,19 @@ build_context(const struct op_check *c, struct context *ctx)
 	for (i = 0; i < c->ncontext; i++) {
 		v = c->context[i].value;
 		GUARD(context_add(ctx, c->context[i].key, &v, 1, c->context[i].multi));
+	}
+	GUARD(add_single(ctx, "aws:RequestedRegion", pol->region));
+	GUARD(add_single(ctx, "aws:PrincipalAccount", pol->principal_account));
+	GUARD(add_single(ctx, "aws:PrincipalArn", pol->principal_role_arn));
+	if (pol->now > 0 && gmtime_r(&pol->now, &tm) != NULL &&
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0) {
+		(void)snprintf(epoch, sizeof(epoch), "%lld", (long long)pol->now);
+		GUARD(add_single(ctx, "aws:CurrentTime", when));
+		GUARD(add_single(ctx, "aws:EpochTime", epoch));
+	}
+	if (pol->region != NULL) {
+		GUARD(add_single(ctx, "aws:SecureTransport", "true"));
+		GUARD(add_single(ctx, "aws:PrincipalType", "AssumedRole"));
 	}
  out:
 	return r;
@@ -102,7 +124,7 @@ ops_check_permissions(const struct op_plan *plan, const struct ops_policies *pol
 		const struct op_check *c = &plan->checks[i];
 
 		context_clear(&ctx);
-		GUARD(build_context(c, &ctx));
+		GUARD(build_context(c, pol, &ctx));
 		set.resource = c->key >= 0 ? key_policy(pol, plan->keys[c->key].arn) : NULL;
 		req.principal = pol->principal;
 		req.action = c->action;

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "ops.h"
 #include "policy.h"
@@ -28,6 +29,21 @@ struct ops_policies {
 	const char	**key_arns;		/* key_arns[i] has key_policies[i] */
 	struct policy	**key_policies;
 	size_t		  nkeys;
+	/*
+	 * The global condition keys the gate knows for the call the operator
+	 * will make with the session the gate issues (each NULL/0: left out,
+	 * so a condition on it sees a missing key):
+	 * aws:RequestedRegion, aws:PrincipalAccount, aws:PrincipalArn (the
+	 * role ARN), aws:CurrentTime and aws:EpochTime (at now); and, when
+	 * region is set (the gate's own calls set them all),
+	 * aws:SecureTransport "true" and aws:PrincipalType "AssumedRole".
+	 * Keys the gate cannot know (aws:SourceIp, aws:PrincipalTag/..., MFA)
+	 * stay missing: docs/policy-engine.md says what that means.
+	 */
+	const char	 *region;
+	const char	 *principal_account;
+	const char	 *principal_role_arn;
+	time_t		  now;
 };
 
 struct ops_check_result {

@@ -33,6 +33,28 @@ copy_trunc(char *out, size_t max, const char *s, size_t len)
 	out[len] = '\0';
 }
 
+/*
+ * AWS's messages for signature errors quote the canonical request and the
+ * string to sign, which hold the session token: such a message is never
+ * kept, since errors are shown to operators and written to the audit log.
+ * Control characters in any message become '?'.
+ */
+static void
+redact_message(struct aws_error *err)
+{
+	char *p;
+
+	if (strstr(err->code, "Signature") != NULL || strstr(err->message, "anonical") != NULL ||
+	    strstr(err->message, "tring to sign") != NULL ||
+	    strstr(err->message, "tring-to-sign") != NULL ||
+	    strstr(err->message, "x-amz-security-token") != NULL)
+		snprintf(err->message, sizeof(err->message), "(AWS's message is withheld: it "
+		    "quotes the signed request; look it up by the request id)");
+	for (p = err->message; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+}
+
 void
 aws_parse_json_error(const char *body, size_t len, struct aws_error *err)
 {
@@ -63,6 +85,7 @@ aws_parse_json_error(const char *body, size_t len, struct aws_error *err)
 	json_object_put(o);
 	if (err->code[0] == '\0')
 		snprintf(err->code, sizeof(err->code), "HTTP%ld", err->http_status);
+	redact_message(err);
 }
 
 /* Depth-first search for the first element named `name` (bounded depth). */
@@ -106,6 +129,7 @@ aws_parse_xml_error(const char *body, size_t len, struct aws_error *err)
 	xmlFreeDoc(doc);
 	if (err->code[0] == '\0')
 		snprintf(err->code, sizeof(err->code), "HTTP%ld", err->http_status);
+	redact_message(err);
 }
 
 static bool

@@ -6,7 +6,11 @@
 # every stored request must be named by the audit log with that state, and
 # the store's own invariants must hold (integrity check, each request's
 # state equal to its last history event, version equal to the number of
-# events).
+# events).  Where the kills land is left to timing: the rounds hit requests
+# in flight (stored but not acknowledged shows in the counts), but no round
+# is sure to land between the audit append and the store write.  The order
+# itself is checked deterministically by gate-daemon.sh (a store that fails
+# after the audit entry).
 set -u
 build=${1:?usage: gate-crash.sh BUILD-ROOT SOURCE-ROOT [ROUNDS]}
 top=${2:?}

@@ -18,7 +18,7 @@ fi
 . "$dir/endpoint.env"
 PYTHONPATH="$top/tests/integration" python3 - "$build" "$top" "$dir" <<'PY'
 import json, os, shutil, subprocess, sys
-from gatelib import Gate, call
+from gatelib import Gate, call, raw
 
 build, top, d = sys.argv[1:4]
 st = json.load(open(os.path.join(d, "endpoint.json")))["state"]
@@ -141,8 +141,19 @@ check("list --state filters", rc == 0 and len(json.loads(out)["requests"]) == 3,
 # bad input over the raw socket: refused, nothing stored
 sock = gate.sock
 before = len(json.loads(gate.cli("list", "--json")[1])["requests"])
-st_, a = call(sock, "POST", "/v1/requests", raw=b"x" * (2 * 1024 * 1024))
-check("an oversized body is refused (413)", st_ == 413 and a["error"]["code"] == "too-large", [st_, a])
+st_, text = raw(sock, b"POST /v1/requests HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 2097152\r\n\r\n")
+check("a declared oversized body is refused (413) before it is sent",
+      st_ == 413 and '"too-large"' in text, [st_, text])
+chunk = b"x" * 65536
+body = b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(24)) + b"0\r\n\r\n"
+st_, text = raw(sock, b"POST /v1/requests HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n" + body)
+check("a chunked body past the cap gets the connection closed, nothing filed",
+      st_ is None or st_ >= 400, [st_, text[:300]])
+st_, text = raw(sock, b"POST /v1/requests HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                b"Content-Length: 1000000\r\n\r\n")
+check("a body of the wrong type is refused (415) before it is sent", st_ == 415, [st_, text])
 st_, a = call(sock, "POST", "/v1/requests", raw=b'{"operation": "StopApplication", "input": {')
 check("malformed JSON is refused (400)", st_ == 400 and a["error"]["code"] == "bad-json", [st_, a])
 st_, a = call(sock, "POST", "/v1/requests", body={"operation": "DeleteApplication",
@@ -158,6 +169,11 @@ st_, a = call(sock, "POST", "/v1/requests", body={"operation": "StopApplication"
 check("an identity claimed inside the request is refused (400)",
       st_ == 400 and "identity" in a["error"]["message"], [st_, a])
 st_, a = call(sock, "POST", "/v1/requests", body={"operation": "StopApplication",
+              "input": {"ApplicationName": "orders-aok"},
+              "reason": "CHG-1\u001b[2K\r  key change: none\u202e"})
+check("a reason with terminal escapes or direction overrides is refused (400)",
+      st_ == 400 and "control" in a["error"]["message"], [st_, a])
+st_, a = call(sock, "POST", "/v1/requests", body={"operation": "StopApplication",
               "input": {"ApplicationName": "orders-aok"}, "region": "us-east-1"})
 check("a request for another region is refused (400)", st_ == 400 and a["error"]["code"] == "wrong-region",
       [st_, a])
@@ -167,14 +183,34 @@ st_, a = call(sock, "DELETE", "/v1/requests")
 check("an unknown method is refused (405)", st_ == 405, [st_, a])
 st_, a = call(sock, "GET", "/v2/anything")
 check("an unknown path is refused (404)", st_ == 404, [st_, a])
-st_, a = call(sock, "GET", "/v1/requests/../../etc/passwd")
-check("a malformed id is refused", st_ in (400, 404), [st_, a])
+st_, a = call(sock, "GET", "/v1/requests/r-XYZ")
+check("a malformed id is refused (400)", st_ == 400 and a["error"]["code"] == "bad-id", [st_, a])
+st_, a = call(sock, "GET", "/v1/requests?operator=")
+check("a malformed query is refused (400)", st_ == 400 and a["error"]["code"] == "bad-query", [st_, a])
 after = len(json.loads(gate.cli("list", "--json")[1])["requests"])
 check("bad input stored nothing", before == after, [before, after])
 
 import stat
 check("the socket is owner-only by default (mode 0600)",
       stat.S_IMODE(os.stat(sock).st_mode) == 0o600, oct(os.stat(sock).st_mode))
+
+# the store fails after the audit entry is written (another process holds the
+# database's write lock past the busy timeout): 500, and the log says so
+import sqlite3 as _sqlite3
+blocker = _sqlite3.connect(os.path.join(gate.state, "cmkgate.db"), timeout=1, isolation_level=None)
+blocker.execute("BEGIN IMMEDIATE")
+st_, a = call(sock, "POST", "/v1/requests", body={"operation": "CreateApplicationSnapshot",
+              "input": {"ApplicationName": "ledger-cmk", "SnapshotName": "blocked"}}, timeout=60)
+blocker.execute("ROLLBACK")
+blocker.close()
+tail = gate.audit_entries()[-3:]
+named = [e for e in tail if e["event"] == "request"]
+store_failed = [e for e in tail if e["event"] == "request.store_failed"]
+check("a store failure after the audit entry answers 500 and the log records it",
+      st_ == 500 and a["error"]["code"] == "store" and len(named) == 1 and len(store_failed) == 1
+      and store_failed[0]["request_id"] == named[0]["request_id"], [st_, a, tail])
+rc, out, err = gate.cli("status", named[0]["request_id"] if named else "r-" + "0" * 32)
+check("the request the failed store never took is not found", rc == 3, [rc, out, err])
 
 # health and metrics
 st_, a = call(sock, "GET", "/healthz")
@@ -235,6 +271,10 @@ other.start()
 st_, a = call(other.sock, "GET", "/v1/requests")
 check("a caller whose uid is not an operator is refused (403)",
       st_ == 403 and a["error"]["code"] == "not-an-operator", [st_, a])
+st_, text = raw(other.sock, b"POST /v1/requests HTTP/1.1\r\nHost: x\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n")
+check("a caller who is not an operator is refused before any body is read (403)",
+      st_ == 403 and "not-an-operator" in text, [st_, text])
 other.stop()
 
 # start-up refusals: a broken rule stack, a tampered audit log
@@ -253,6 +293,31 @@ p = subprocess.run([broken.cmkgated, "--config", broken.conf, "--check"], stderr
                    stdout=subprocess.PIPE, text=True, timeout=20)
 check("--check finds the same error", p.returncode == 1 and "UpdateApplication:" in p.stderr,
       [p.returncode, p.stderr])
+
+xd = os.path.join(d, "cross")
+os.makedirs(xd)
+cross = Gate(build, top, xd, account, operators=[{"uid": os.getuid(), "name": "x",
+             "principal": "arn:aws:iam::999999999999:role/cmkgate-operator"}])
+p = subprocess.run([cross.cmkgated, "--config", cross.conf], stderr=subprocess.PIPE, text=True,
+                   timeout=20)
+check("an operator principal in another account refuses to start",
+      p.returncode == 1 and "not in the gate's account" in p.stderr, [p.returncode, p.stderr])
+
+# a stack cannot lift the gate's own checks: one with only key-state still denies
+lax_ops = os.path.join(d, "lax-ops.d")
+shutil.copytree(os.path.join(top, "contrib", "ops.d"), lax_ops)
+with open(os.path.join(lax_ops, "UpdateApplication"), "w") as f:
+    f.write("required key-state\n")
+ld = os.path.join(d, "lax")
+os.makedirs(ld)
+lax = Gate(build, top, ld, account, ops_dir=lax_ops)
+lax.start()
+st_, a = call(lax.sock, "POST", "/v1/requests", body={"operation": "UpdateApplication",
+              "input": update("payments-locked", {"KeyTypeUpdate": "CUSTOMER_MANAGED_KEY",
+                                                  "KeyIdUpdate": keys["cmk2"]["arn"]})})
+check("a stack without `permissions` still denies a request whose checks fail",
+      st_ == 201 and a["state"] == "denied" and a["record"]["rules"]["result"] == "pass", [st_, a])
+lax.stop()
 
 # policies are cached for policy_cache_seconds; key states never are
 import boto3
@@ -287,7 +352,7 @@ put = unauthenticated(lambda: iam.put_role_policy(RoleName="cmkgate-operator",
                       PolicyName="test-deny-snapshots", PolicyDocument=deny))
 st1, a1 = call(sock, "POST", "/v1/requests", body=snap)
 st2, a2 = call(fresh.sock, "POST", "/v1/requests", body=snap)
-check("a policy changed in AWS is seen at once without the cache, after the TTL with it",
+check("a policy changed in AWS is seen at once without the cache, not within the TTL with it",
       put is None and a0.get("state") == "approved" and a1.get("state") == "approved"
       and a2.get("state") == "denied"
       and any("test-deny-snapshots" in x for x in a2["record"]["denied_because"]),

@@ -54,6 +54,30 @@ def _kill_leftovers():
             proc.wait()
 
 
+def raw(sock, data, timeout=30):
+    """Sends bytes as they are and reads until the gate closes: (status or None, text)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock)
+    got = b""
+    try:
+        s.sendall(data)
+    except OSError:
+        pass
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    except OSError:
+        pass
+    s.close()
+    text = got.decode(errors="replace")
+    status = int(text.split(" ", 2)[1]) if text.startswith("HTTP/1.") else None
+    return status, text
+
+
 class Gate:
     """A cmkgated with its config, state, audit key and socket under dir."""
 
@@ -78,7 +102,7 @@ class Gate:
                           "principal": "arn:aws:sts::%s:assumed-role/cmkgate-operator/op-alice"
                           % account}]
         conf = {
-            "socket": {"path": self.sock, "mode": "0600"},
+            "socket": {"path": self.sock},
             "state_directory": self.state,
             "ops_directory": ops_dir or os.path.join(top, "contrib", "ops.d"),
             "audit": {"log": self.log, "key": self.key, "checkpoint_every": 8},

@@ -142,6 +142,27 @@ test_errors(void **state)
 	assert_string_equal(e.request_id, "r-1");
 	assert_int_equal(aws_classify_error(403, e.code), AWS_ERR_ACCESS_DENIED);
 
+	/* a signature error's message quotes the signed request: it is withheld */
+	memset(&e, 0, sizeof(e));
+	e.http_status = 403;
+	aws_parse_xml_error(S("<ErrorResponse><Error><Code>SignatureDoesNotMatch</Code><Message>"
+	    "The request signature we calculated does not match. The Canonical String for this "
+	    "request should have been 'POST / x-amz-security-token:SECRETTOKEN' and the String to "
+	    "sign 'AWS4-HMAC-SHA256'</Message></Error><RequestId>r-2</RequestId></ErrorResponse>"),
+	    &e);
+	assert_string_equal(e.code, "SignatureDoesNotMatch");
+	assert_null(strstr(e.message, "SECRETTOKEN"));
+	assert_non_null(strstr(e.message, "withheld"));
+	memset(&e, 0, sizeof(e));
+	aws_parse_json_error(S("{\"__type\":\"InvalidSignatureException\",\"message\":"
+	    "\"The canonical request x-amz-security-token:SECRETTOKEN\"}"), &e);
+	assert_null(strstr(e.message, "SECRETTOKEN"));
+	/* control characters in a message do not reach a terminal or the log */
+	memset(&e, 0, sizeof(e));
+	aws_parse_json_error(S("{\"__type\":\"ValidationException\",\"message\":"
+	    "\"bad\\u001b[2Kvalue\"}"), &e);
+	assert_string_equal(e.message, "bad?[2Kvalue");
+
 	/* unreadable bodies still give a code */
 	memset(&e, 0, sizeof(e));
 	e.http_status = 502;

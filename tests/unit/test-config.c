@@ -257,7 +257,7 @@ test_shipped_example(void **state)
 		fail_msg("%s: %s", path, msg);
 	assert_string_equal(c->socket_path, "/run/cmkgate/cmkgated.sock");
 	assert_int_equal(c->socket_mode, 0660);
-	assert_string_equal(c->socket_group, "cmkgate");
+	assert_string_equal(c->socket_group, "cmkgate-ops");
 	assert_string_equal(c->region, "eu-west-1");
 	assert_null(c->endpoint);
 	assert_int_equal(c->noperators, 3);
@@ -402,6 +402,8 @@ static struct {
 	{ "{\"operators\":[{\"uid\":1,\"name\":\"a\"}]}", CG_ERR_PARSE,
 	    LABEL ": operators[0].principal: missing" },
 	{ "{\"operators\":[{}]}", CG_ERR_PARSE, LABEL ": operators[0].name: missing" },
+	{ "{\"operators\":[" OP(65534, "nobody") "]}", CG_ERR_PARSE,
+	    LABEL ": operators[0].uid: 65534 is the overflow uid" },
 	/* a uid, a certificate, or both */
 	{ "{\"operators\":[{\"name\":\"a\",\"principal\":\"" PRINCIPAL "\",\"certificate_sha256\":"
 	    "\"ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789\"}]}", CG_ERR_PARSE,

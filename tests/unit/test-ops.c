@@ -438,10 +438,73 @@ test_permission_checks_name_operator_key_and_stage(void **state)
 	cg_buf_free(why);
 }
 
+/* The global condition keys the gate knows reach the policy engine. */
+static void
+test_permission_checks_see_global_keys(void **state)
+{
+	struct op_request req;
+	struct op_world w = world("READY", "FLINK-1_20", CMK1);
+	struct op_plan p;
+	struct ops_policies pol;
+	struct ops_check_result res[OPS_CHECKS_MAX];
+	struct policy *id, *kp;
+	const char *arns[1] = { CMK1 };
+	struct cg_buf *why = NULL;
+	bool allowed = false;
+
+	(void)state;
+	assert_int_equal(parse(OP_CREATE_APPLICATION_SNAPSHOT, "{\"ApplicationName\":\"payments\","
+	    "\"SnapshotName\":\"s\"}", &req, NULL), 0);
+	p = plan(&req, &w);
+	id = compile("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\","
+	    "\"Action\":[\"kinesisanalytics:*\",\"kms:*\"],\"Resource\":\"*\",\"Condition\":{"
+	    "\"StringEquals\":{\"aws:RequestedRegion\":\"eu-west-1\",\"aws:PrincipalAccount\":"
+	    "\"111111111111\",\"aws:PrincipalType\":\"AssumedRole\"},"
+	    "\"ArnEquals\":{\"aws:PrincipalArn\":\"arn:aws:iam::111111111111:role/flink-operator\"},"
+	    "\"Bool\":{\"aws:SecureTransport\":\"true\"},"
+	    "\"DateLessThan\":{\"aws:CurrentTime\":\"2100-01-01T00:00:00Z\"}}},"
+	    "{\"Effect\":\"Deny\",\"Action\":\"*\",\"Resource\":\"*\",\"Condition\":{"
+	    "\"NumericGreaterThan\":{\"aws:EpochTime\":\"4102444800\"}}}]}",
+	    POLICY_IDENTITY, "region-bound");
+	kp = compile("{\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":"
+	    "\"111111111111\"},\"Action\":\"kms:*\",\"Resource\":\"*\"}]}",
+	    POLICY_RESOURCE, "key policy");
+	memset(&pol, 0, sizeof(pol));
+	pol.operator_name = "alice";
+	pol.principal = "arn:aws:sts::111111111111:assumed-role/flink-operator/alice";
+	pol.identity = &id;
+	pol.nidentity = 1;
+	pol.key_arns = arns;
+	pol.key_policies = &kp;
+	pol.nkeys = 1;
+	assert_int_equal(cg_buf_new(1024, &why), 0);
+	/* without the keys the conditions cannot match: denied */
+	assert_int_equal(ops_check_permissions(&p, &pol, res, &allowed, why), 0);
+	assert_false(allowed);
+	pol.region = "eu-west-1";
+	pol.principal_account = "111111111111";
+	pol.principal_role_arn = "arn:aws:iam::111111111111:role/flink-operator";
+	pol.now = (time_t)1764526800;	/* 2025-11-30 */
+	assert_int_equal(ops_check_permissions(&p, &pol, res, &allowed, why), 0);
+	assert_true(allowed);
+	/* another region, or a time past the Deny's epoch, is refused */
+	pol.region = "us-east-1";
+	assert_int_equal(ops_check_permissions(&p, &pol, res, &allowed, why), 0);
+	assert_false(allowed);
+	pol.region = "eu-west-1";
+	pol.now = (time_t)4102444801;
+	assert_int_equal(ops_check_permissions(&p, &pol, res, &allowed, why), 0);
+	assert_false(allowed);
+	policy_free(id);
+	policy_free(kp);
+	cg_buf_free(why);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_permission_checks_see_global_keys),
 		cmocka_unit_test(test_enable_cmk_on_running_application),
 		cmocka_unit_test(test_switch_cmk1_to_cmk2_needs_both_keys),
 		cmocka_unit_test(test_back_to_aws_owned_key),

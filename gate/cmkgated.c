@@ -448,6 +448,8 @@ main(int argc, char **argv)
 	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
 		return 1;
 	(void)signal(SIGPIPE, SIG_IGN);
+	/* a write past a file size limit must fail (EFBIG) and be refused, not kill us */
+	(void)signal(SIGXFSZ, SIG_IGN);
 	for (i = 0; i < GATED_AWS_CLIENTS; i++)
 		if (pthread_mutex_init(&g.aws_lock[i], NULL) != 0)
 			return 1;

@@ -262,6 +262,40 @@ rc, out, err = gate.cli("status", ids.get("snap", "r-0"), "--json")
 check("a request within its deadline does not expire", json.loads(out)["state"] == "approved",
       [rc, out])
 
+# the audit log cannot be written (a file size limit just above its size):
+# the gate refuses to act, and keeps refusing
+import resource
+# a log comfortably larger than SQLite's shared-memory file (32 KiB), so the
+# limit stops the audit log and nothing else
+while os.path.getsize(gate.log) < 96 * 1024:
+    call(sock, "POST", "/v1/requests", body={"operation": "CreateApplicationSnapshot",
+         "input": {"ApplicationName": "ledger-cmk", "SnapshotName": "pad"}, "reason": "x" * 1000})
+gate.stop()
+size = os.path.getsize(gate.log)
+limit = size + 1000
+db = _sqlite3.connect(os.path.join(gate.state, "cmkgate.db"))
+stored_before = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+db.close()
+gate.start(preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)))
+snap_body = {"operation": "CreateApplicationSnapshot",
+             "input": {"ApplicationName": "ledger-cmk", "SnapshotName": "no-audit"}}
+st1, a1 = call(sock, "POST", "/v1/requests", body=snap_body)
+st2, a2 = call(sock, "POST", "/v1/requests", body=snap_body)
+sth, ah = call(sock, "GET", "/healthz")
+stm, tm = call(sock, "GET", "/metrics")
+gate.stop()
+db = _sqlite3.connect(os.path.join(gate.state, "cmkgate.db"))
+stored_after = db.execute("SELECT COUNT(*) FROM requests").fetchone()[0]
+db.close()
+check("when the audit log cannot be written the gate refuses (503), keeps refusing, stores nothing",
+      st1 == 503 and a1["error"]["code"] == "audit-unavailable" and st2 == 503 and sth == 503
+      and "cmkgate_audit_writable 0" in tm and stored_after == stored_before
+      and os.path.getsize(gate.log) == size,
+      [st1, a1, st2, sth, stored_before, stored_after, os.path.getsize(gate.log), size])
+rc, rep, err = gate.verify_audit()
+check("the audit log still verifies after the refused appends", rc == 0, [rc, rep, err])
+gate.start()
+
 # a caller whose uid is not an operator is refused
 od = os.path.join(d, "other")
 os.makedirs(od)

@@ -116,10 +116,10 @@ class Gate:
             json.dump(conf, f)
         os.chmod(self.conf, 0o600)
 
-    def start(self, wait=True):
+    def start(self, wait=True, preexec_fn=None):
         err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen([self.cmkgated, "--config", self.conf],
-                                     stdout=subprocess.DEVNULL, stderr=err)
+                                     stdout=subprocess.DEVNULL, stderr=err, preexec_fn=preexec_fn)
         err.close()
         _running.append(self.proc)
         if not wait:

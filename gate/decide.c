@@ -21,6 +21,7 @@
 #include "policy.h"
 #include "policy_cache.h"
 #include "rules.h"
+#include "shapes.h"
 #include "world.h"
 
 /* What the caller-evaluated rule modules read. */
@@ -125,6 +126,11 @@ decide_parse(const char *opname, struct json_object *input, struct op_request *r
 		goto out;
 	}
 	GUARD(ops_parse_request(op, input, ret_req, why));
+	/* every member, at every depth, against AWS's own request shapes */
+	if ((r = shapes_validate(opname, input, why)) < 0) {
+		r = r == CG_ERR_PARSE ? CG_ERR_PARSE : CG_ERR_INTERNAL;
+		goto out;
+	}
 	if ((r = jcs_digest(input, NULL, ret_digest)) < 0) {
 		(void)cg_buf_putf(why, "the request cannot be put in canonical form (RFC 8785): "
 		    "%s", r == CG_ERR_LIMIT ? "a number beyond 2^53 or nesting too deep" :

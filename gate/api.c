@@ -62,7 +62,6 @@
 /* One HTTP request in flight. */
 struct call {
 	struct cg_buf	*body;
-	bool		 too_big;
 	bool		 tls;		/* came through the TLS listener */
 	bool		 have_peer;	/* unix: uid and pid read; tls: a verified certificate */
 	uid_t		 uid;
@@ -492,11 +491,6 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 		ret = respond_error(g, conn, 500, "internal", "out of memory");
 		goto out;
 	}
-	if (c->too_big) {
-		ret = respond_error(g, conn, 413, "too-large", "the body is larger than %d bytes",
-		    FILING_BODY_MAX);
-		goto out;
-	}
 	if (c->body == NULL) {
 		ret = respond_error(g, conn, 400, "bad-json", "the body is empty");
 		goto out;
@@ -807,7 +801,10 @@ identify(struct gated *g, struct MHD_Connection *conn, struct call *c)
 	return MHD_YES;
 }
 
-/* A POST body's headers: JSON, and a declared length within the cap. */
+/*
+ * A POST body's headers: JSON, and a declared length within the cap.  Sets
+ * c->answered when it answered (the caller returns *ret).
+ */
 static enum MHD_Result
 check_body_headers(struct gated *g, struct MHD_Connection *conn, struct call *c)
 {
@@ -817,16 +814,18 @@ check_body_headers(struct gated *g, struct MHD_Connection *conn, struct call *c)
 
 	type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (type == NULL || (strcmp(type, "application/json") != 0 &&
-	    strncmp(type, "application/json;", 17) != 0))
+	    strncmp(type, "application/json;", 17) != 0)) {
+		c->answered = true;
 		return respond_error(g, conn, 415, "content-type", "send the body as "
 		    "Content-Type: application/json");
+	}
 	len_hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (len_hdr != NULL) {
 		errno = 0;
 		declared = strtoull(len_hdr, &end, 10);
 		if (errno != 0 || end == len_hdr || *end != '\0' || declared > GATED_BODY_MAX) {
-			c->too_big = true;
+			c->answered = true;
 			return respond_error(g, conn, 413, "too-large", "the body is larger than %d "
 			    "bytes", GATED_BODY_MAX);
 		}
@@ -843,19 +842,22 @@ static enum MHD_Result
 first_call(struct gated *g, struct MHD_Connection *conn, struct call *c, const char *url,
     const char *method)
 {
-	enum MHD_Result ret = MHD_YES;
+	enum MHD_Result ret;
 
 	if (strncmp(url, "/v1/", 4) != 0)
 		return MHD_YES;		/* /healthz, /metrics, 404s: no body is wanted */
-	atomic_fetch_add(&g->http_requests, 1);
-	c->answered = true;
-	if ((ret = identify(g, conn, c)) != MHD_YES || c->op == NULL)
+	ret = identify(g, conn, c);
+	if (c->op == NULL) {
+		c->answered = true;
+		atomic_fetch_add(&g->http_requests, 1);
 		return ret;
-	if (strcmp(method, "POST") == 0 && strcmp(url, API_REQ_PREFIX) == 0 &&
-	    ((ret = check_body_headers(g, conn, c)) != MHD_YES || c->too_big))
+	}
+	if (strcmp(method, "POST") == 0 && strcmp(url, API_REQ_PREFIX) == 0) {
+		ret = check_body_headers(g, conn, c);
+		if (c->answered)
+			atomic_fetch_add(&g->http_requests, 1);
 		return ret;
-	c->answered = false;
-	atomic_fetch_sub(&g->http_requests, 1);	/* counted when it is answered */
+	}
 	return MHD_YES;
 }
 

@@ -132,7 +132,7 @@ print_list(const char *label, struct json_object *a)
 static void
 print_request(struct json_object *req)
 {
-	struct json_object *rec = NULL, *a = NULL, *e;
+	struct json_object *rec = NULL, *a = NULL, *e, *ch = NULL;
 	size_t i;
 
 	printf("%s %s\n", str_of(req, "id"), str_of(req, "state"));
@@ -149,7 +149,9 @@ print_request(struct json_object *req)
 	if (json_object_object_get_ex(rec, "keys", &a))
 		for (i = 0; i < json_object_array_length(a); i++) {
 			e = json_object_array_get_idx(a, i);
-			printf("  key (%s, %s) %s: %s\n", str_of(e, "role"), str_of(e, "state"),
+			printf("  key (%s, %s%s) %s: %s\n", str_of(e, "role"), str_of(e, "state"),
+			    json_object_object_get_ex(e, "changes", &ch) &&
+			    json_object_get_boolean(ch) ? ", changes" : "",
 			    str_of(e, "arn"), str_of(e, "why"));
 		}
 	a = NULL;

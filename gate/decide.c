@@ -302,6 +302,18 @@ step_effect_name(enum rules_step_effect e)
 	}								\
 } while (0)
 
+/* Whether the plan names key i's ARN in another role too (the key stays). */
+static bool
+arn_twice(const struct op_plan *p, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < p->nkeys; j++)
+		if (j != i && strcmp(p->keys[j].arn, p->keys[i].arn) == 0)
+			return true;
+	return false;
+}
+
 static int
 record_keys(struct json_object *o, const struct op_plan *p, const struct op_world *w)
 {
@@ -318,6 +330,8 @@ record_keys(struct json_object *o, const struct op_plan *p, const struct op_worl
 		ADD(e, "role", json_object_new_string(role_label(p->keys[i].role)));
 		ADD(e, "why", json_object_new_string(p->keys[i].why));
 		ADD(e, "state", json_object_new_string(s != NULL ? s->state : "unknown"));
+		/* it starts or stops protecting the state: a key change, not the same key in two roles */
+		ADD(e, "changes", json_object_new_boolean(p->key_change && !arn_twice(p, i)));
 		if (s != NULL && s->rotation)
 			ADD(e, "rotation", json_object_new_boolean(true));
 		PUSH(a, e);

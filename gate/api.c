@@ -55,6 +55,13 @@
 				 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL)
 #define API_CONN_TIMEOUT	30	/* seconds of silence before a connection is closed */
 #define API_CONN_LIMIT		64
+/*
+ * Connections one uid (unix socket) or one address (TLS) may hold at once:
+ * one local user cannot take every connection, even with a client that
+ * never finishes its headers.
+ */
+#define API_CONN_PER_PEER	8
+#define API_PEERS_MAX		API_CONN_LIMIT
 #define API_REQ_PREFIX		"/v1/requests"
 /* TLS 1.2 and 1.3 only, GnuTLS's secure defaults otherwise */
 #define API_TLS_PRIORITIES	"SECURE256:SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
@@ -777,6 +784,94 @@ metrics(struct gated *g, struct MHD_Connection *conn)
 	return ret;
 }
 
+/* -------------------------------------------------- connections per uid */
+
+static pthread_mutex_t peers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	uid_t		uid;
+	unsigned	n;
+} peers[API_PEERS_MAX];
+
+/* Counts a new connection of uid; false when uid holds API_CONN_PER_PEER already. */
+static bool
+peer_enter(uid_t uid)
+{
+	size_t i, free_slot = API_PEERS_MAX;
+	bool ok = false;
+
+	pthread_mutex_lock(&peers_lock);
+	for (i = 0; i < API_PEERS_MAX; i++) {
+		if (peers[i].n > 0 && peers[i].uid == uid)
+			break;
+		if (peers[i].n == 0 && free_slot == API_PEERS_MAX)
+			free_slot = i;
+	}
+	if (i == API_PEERS_MAX)
+		i = free_slot;		/* the daemon's own limit keeps a slot free */
+	if (i < API_PEERS_MAX && peers[i].n < API_CONN_PER_PEER) {
+		peers[i].uid = uid;
+		peers[i].n++;
+		ok = true;
+	}
+	pthread_mutex_unlock(&peers_lock);
+	return ok;
+}
+
+static void
+peer_leave(uid_t uid)
+{
+	size_t i;
+
+	pthread_mutex_lock(&peers_lock);
+	for (i = 0; i < API_PEERS_MAX; i++)
+		if (peers[i].n > 0 && peers[i].uid == uid) {
+			peers[i].n--;
+			break;
+		}
+	pthread_mutex_unlock(&peers_lock);
+}
+
+/* One accounting record per unix socket connection, in its socket_context. */
+struct conn_peer {
+	uid_t	uid;
+};
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn_peer *p = *socket_context;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	(void)cls;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (p != NULL) {
+			peer_leave(p->uid);
+			free(p);
+			*socket_context = NULL;
+		}
+		return;
+	}
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	/* without its uid, or over its share, the connection is shut at once */
+	if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+	    len != sizeof(cred) || (p = malloc(sizeof(*p))) == NULL) {
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	if (!peer_enter(cred.uid)) {
+		free(p);
+		(void)shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	p->uid = cred.uid;
+	*socket_context = p;
+}
+
 /* ---------------------------------------------------------- dispatching */
 
 /*
@@ -952,6 +1047,7 @@ api_start(struct gated *g, int listen_fd, struct MHD_Daemon **ret_daemon)
 	g->unix_listener.tls = false;
 	d = MHD_start_daemon(API_FLAGS, 0, NULL, NULL, on_request, &g->unix_listener,
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
@@ -980,6 +1076,7 @@ api_start_tls(struct gated *g, const struct sockaddr *addr, const char *cert_pem
 	    MHD_OPTION_HTTPS_MEM_KEY, key_pem,
 	    MHD_OPTION_HTTPS_MEM_TRUST, ca_pem,
 	    MHD_OPTION_HTTPS_PRIORITIES, API_TLS_PRIORITIES,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)API_CONN_PER_PEER,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_CONN_LIMIT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),

@@ -17,7 +17,7 @@ fi
 # shellcheck disable=SC1091
 . "$dir/endpoint.env"
 PYTHONPATH="$top/tests/integration" python3 - "$build" "$top" "$dir" <<'PY'
-import json, os, shutil, subprocess, sys
+import json, os, shutil, subprocess, sys, time
 from gatelib import Gate, call, raw
 
 build, top, d = sys.argv[1:4]
@@ -213,6 +213,26 @@ check("a store failure after the audit entry answers 500 and the log records it"
       and store_failed[0]["request_id"] == named[0]["request_id"], [st_, a, tail])
 rc, out, err = gate.cli("status", named[0]["request_id"] if named else "r-" + "0" * 32)
 check("the request the failed store never took is not found", rc == 3, [rc, out, err])
+
+# one uid holds at most 8 connections, even ones that never finish their headers
+import socket as _socket
+idle = []
+for _ in range(8):
+    c_ = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    c_.connect(sock)
+    c_.sendall(b"GET /healthz HTTP/1.1\r\n")     # and never the end of the headers
+    idle.append(c_)
+time.sleep(0.3)
+try:
+    st9, _ = call(sock, "GET", "/healthz", timeout=5)
+except OSError as e:
+    st9 = repr(e)
+for c_ in idle:
+    c_.close()
+time.sleep(0.3)
+st_after, _ = call(sock, "GET", "/healthz")
+check("a ninth connection from one uid is shut while eight are held; freed ones count again",
+      st9 != 200 and st_after == 200, [st9, st_after])
 
 # health and metrics
 st_, a = call(sock, "GET", "/healthz")

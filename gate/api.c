@@ -1,7 +1,9 @@
 /*
  * cmkgated's HTTP API (docs/api.md), served by libmicrohttpd on a unix
- * socket.  The caller is the socket peer's uid (SO_PEERCRED), mapped to an
- * operator by the configuration; nothing in a body can claim an identity.
+ * socket and, when configured, a TLS listener.  The caller is the socket
+ * peer's uid (SO_PEERCRED) or the verified client certificate, mapped to
+ * an operator by the configuration; nothing in a body can claim an
+ * identity.
  *
  *   POST /v1/requests        file a request: decide, audit, store
  *   GET  /v1/requests        list requests (?state=&operator=&limit=)
@@ -149,6 +151,7 @@ respond_error(struct gated *g, struct MHD_Connection *conn, unsigned status,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	cg_utf8_scrub(msg);
 	if ((o = json_object_new_object()) == NULL || (e = json_object_new_object()) == NULL ||
 	    json_object_object_add(e, "code", json_object_new_string(code)) != 0 ||
 	    json_object_object_add(e, "message", json_object_new_string(msg)) != 0 ||
@@ -464,6 +467,32 @@ audit_ok(struct gated *g, int r)
 	return false;
 }
 
+/*
+ * The result of an append made under write_lock, for a refusal: 0,
+ * CG_ERR_IO when the log is (now) broken and the gate refuses everything,
+ * or the append's own error for an entry the log would not take (the gate
+ * goes on; this one request is refused).
+ */
+static int
+audit_refusal(struct gated *g, int r)
+{
+	if (atomic_load(&g->audit_broken))
+		return CG_ERR_IO;
+	if (audit_ok(g, r))
+		return 0;
+	return atomic_load(&g->audit_broken) ? CG_ERR_IO : (r < 0 ? r : CG_ERR_INTERNAL);
+}
+
+static enum MHD_Result
+respond_audit_failure(struct gated *g, struct MHD_Connection *conn, int r)
+{
+	if (r == CG_ERR_IO)
+		return respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot be "
+		    "written: the gate refuses to act until it is restarted");
+	return respond_error(g, conn, 500, "audit-entry", "the audit log would not take this "
+	    "request's entry (%s): nothing was filed", cg_strerror(r));
+}
+
 /* ------------------------------------------------------- POST /v1/requests */
 
 static enum MHD_Result
@@ -482,7 +511,7 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 	struct store_request sr;
 	struct cg_buf *why = NULL;
 	const char *msg = "";
-	char role[DECIDE_ROLE_MAX];
+	char role[DECIDE_ROLE_MAX], reason[2048];
 	enum decide_outcome outcome = DECIDE_DENIED;
 	enum filing_error kind = FILING_OK;
 	struct timespec t0, t1;
@@ -540,18 +569,18 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 	}
 	if (r < 0) {
 		(void)cg_buf_cstr(why, &msg);
+		(void)snprintf(reason, sizeof(reason), "%s", msg);
+		cg_utf8_scrub(reason);
 		atomic_fetch_add(&g->undecided, 1);
 		pthread_mutex_lock(&g->write_lock);
-		if (atomic_load(&g->audit_broken) || !audit_ok(g, audit_undecided(g, c, op->name, f.operation,
-		    f.digest, msg))) {
-			pthread_mutex_unlock(&g->write_lock);
-			ret = respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot "
-			    "be written: the gate refuses to act until it is restarted");
+		r = audit_refusal(g, audit_undecided(g, c, op->name, f.operation, f.digest, reason));
+		pthread_mutex_unlock(&g->write_lock);
+		if (r < 0) {
+			ret = respond_audit_failure(g, conn, r);
 			goto out;
 		}
-		pthread_mutex_unlock(&g->write_lock);
 		ret = respond_error(g, conn, 502, "undecided", "the gate could not decide: %s "
-		    "(nothing was filed; retry when the cause is fixed)", msg);
+		    "(nothing was filed; retry when the cause is fixed)", reason);
 		goto out;
 	}
 
@@ -590,10 +619,9 @@ file_request(struct gated *g, struct MHD_Connection *conn, struct call *c,
 	 * it never leaves a request it names as if it stood.
 	 */
 	pthread_mutex_lock(&g->write_lock);
-	if (atomic_load(&g->audit_broken) || !audit_ok(g, audit_request(g, c, &sr, record))) {
+	if ((r = audit_refusal(g, audit_request(g, c, &sr, record))) < 0) {
 		pthread_mutex_unlock(&g->write_lock);
-		ret = respond_error(g, conn, 503, "audit-unavailable", "the audit log cannot be "
-		    "written: the gate refuses to act until it is restarted");
+		ret = respond_audit_failure(g, conn, r);
 		goto out;
 	}
 	r = store_create(g->store, &sr, outcome == DECIDE_DENIED ? "filed and denied" :
@@ -928,6 +956,18 @@ check_body_headers(struct gated *g, struct MHD_Connection *conn, struct call *c)
 	return MHD_YES;
 }
 
+/* Whether the request announces a body (a length above zero, or chunks). */
+static bool
+has_body(struct MHD_Connection *conn)
+{
+	const char *len = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_TRANSFER_ENCODING) != NULL ||
+	    (len != NULL && strspn(len, "0") != strlen(len));
+}
+
 /*
  * The first call for a request: everything that can be decided from the
  * headers alone is, and a refusal is answered at once (libmicrohttpd then
@@ -939,8 +979,22 @@ first_call(struct gated *g, struct MHD_Connection *conn, struct call *c, const c
 {
 	enum MHD_Result ret;
 
-	if (strncmp(url, "/v1/", 4) != 0)
-		return MHD_YES;		/* /healthz, /metrics, 404s: no body is wanted */
+	if (strncmp(url, "/v1/", 4) != 0) {
+		/*
+		 * /healthz, /metrics and 404s take no body, from anyone; over TLS
+		 * they are for operators only, like everything else.
+		 */
+		if (c->tls && (ret = identify(g, conn, c), c->op == NULL)) {
+			c->answered = true;
+			return ret;
+		}
+		if (strcmp(method, "GET") != 0 || has_body(conn)) {
+			c->answered = true;
+			return respond_error(g, conn, 405, "method", "%s takes GET without a body",
+			    url);
+		}
+		return MHD_YES;
+	}
 	ret = identify(g, conn, c);
 	if (c->op == NULL) {
 		c->answered = true;

@@ -51,7 +51,9 @@ static void
 target(struct client_target *to)
 {
 	to->socket_path = setting(cmkgate_socket_path, "CMKGATE_SOCKET", CLIENT_DEFAULT_SOCKET);
-	to->url = setting(cmkgate_url, "CMKGATE_URL", NULL);
+	/* an explicit --socket wins over a CMKGATE_URL in the environment */
+	to->url = cmkgate_socket_path != NULL && cmkgate_url == NULL ? NULL :
+	    setting(cmkgate_url, "CMKGATE_URL", NULL);
 	to->cert = setting(cmkgate_cert, "CMKGATE_CERT", NULL);
 	to->key = setting(cmkgate_key, "CMKGATE_KEY", NULL);
 	to->cacert = setting(cmkgate_cacert, "CMKGATE_CACERT", NULL);
@@ -87,6 +89,8 @@ shown(const char *s)
 			skip = 3;
 		else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
 			skip = 3;
+		else if (p[0] == 0xd8 && p[1] == 0x9c)
+			skip = 2;
 		if (skip > 0) {
 			out[n++] = '?';
 			p += skip;
@@ -111,11 +115,39 @@ str_of(struct json_object *o, const char *key)
 	return "";
 }
 
+/*
+ * The JSON text with what json-c leaves raw and a terminal would obey --
+ * DEL, C1 controls, direction marks and overrides -- written as \\uXXXX
+ * escapes, which are the same JSON.
+ */
 static void
 print_json(struct json_object *o)
 {
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	const unsigned char *p = (const unsigned char *)json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	unsigned cp;
+
+	for (; p != NULL && *p != '\0'; p++) {
+		cp = 0;
+		if (*p == 0x7f)
+			cp = 0x7f;
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			cp = p[1];
+		else if (p[0] == 0xd8 && p[1] == 0x9c)
+			cp = 0x061c;
+		else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+		    (p[2] >= 0xaa && p[2] <= 0xae)))
+			cp = 0x2000u + (p[2] - 0x80u);
+		else if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+			cp = 0x2040u + (p[2] - 0x80u);
+		if (cp == 0) {
+			putchar(*p);
+			continue;
+		}
+		printf("\\u%04x", cp);
+		p += cp == 0x7f ? 0 : cp < 0x100 || cp == 0x061c ? 1 : 2;
+	}
+	putchar('\n');
 }
 
 static void

@@ -5,6 +5,7 @@
  * the table does not exist yet, and `cmkgate --help` lists only what does.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
@@ -63,6 +64,8 @@ main(int argc, char **argv)
 {
 	const struct command *c;
 
+	/* TLS libraries would write session keys there: never for cmkgate */
+	(void)unsetenv("SSLKEYLOGFILE");
 	while (argc >= 3) {
 		if (strcmp(argv[1], "--socket") == 0)
 			cmkgate_socket_path = argv[2];

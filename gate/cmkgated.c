@@ -440,6 +440,8 @@ main(int argc, char **argv)
 		}
 	}
 	umask(077);
+	/* GnuTLS and OpenSSL would write session keys there: never for the gate */
+	(void)unsetenv("SSLKEYLOGFILE");
 	/* the API threads inherit the mask: only this thread takes the signals */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);

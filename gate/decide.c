@@ -13,6 +13,7 @@
 #include "aws_api.h"
 #include "cg_buf.h"
 #include "cg_err.h"
+#include "cg_json.h"
 #include "cg_macros.h"
 #include "decide.h"
 #include "jcs.h"
@@ -302,16 +303,29 @@ step_effect_name(enum rules_step_effect e)
 	}								\
 } while (0)
 
-/* Whether the plan names key i's ARN in another role too (the key stays). */
+/*
+ * Whether key i starts or stops protecting the application's state: it is
+ * in the keys before the call (the current one) or in the keys after it
+ * (the requested, restored or rolled-back-to ones; none when a CMK is
+ * given up for the AWS owned key), but not in both.
+ */
 static bool
-arn_twice(const struct op_plan *p, size_t i)
+key_changes(const struct op_plan *p, size_t i)
 {
+	bool before = false, after = false;
 	size_t j;
 
-	for (j = 0; j < p->nkeys; j++)
-		if (j != i && strcmp(p->keys[j].arn, p->keys[i].arn) == 0)
-			return true;
-	return false;
+	if (!p->key_change)
+		return false;
+	for (j = 0; j < p->nkeys; j++) {
+		if (strcmp(p->keys[j].arn, p->keys[i].arn) != 0)
+			continue;
+		if (p->keys[j].role == KEY_ROLE_CURRENT)
+			before = true;
+		else
+			after = true;
+	}
+	return before != after;
 }
 
 static int
@@ -331,7 +345,7 @@ record_keys(struct json_object *o, const struct op_plan *p, const struct op_worl
 		ADD(e, "why", json_object_new_string(p->keys[i].why));
 		ADD(e, "state", json_object_new_string(s != NULL ? s->state : "unknown"));
 		/* it starts or stops protecting the state: a key change, not the same key in two roles */
-		ADD(e, "changes", json_object_new_boolean(p->key_change && !arn_twice(p, i)));
+		ADD(e, "changes", json_object_new_boolean(key_changes(p, i)));
 		if (s != NULL && s->rotation)
 			ADD(e, "rotation", json_object_new_boolean(true));
 		PUSH(a, e);
@@ -568,6 +582,7 @@ decide_evaluate(const struct op_request *req, const char *digest,
 	struct module_facts mf;
 	struct rules_request rreq;
 	struct rules_verdict *v = NULL;
+	struct json_object *rec = NULL;
 	const struct rules_stack *stack = NULL;
 	enum decide_outcome outcome = DECIDE_DENIED;
 	char key_problem[OPS_NOTE_LEN], role_arn[OPS_ARN_MAX], account[16];
@@ -632,10 +647,15 @@ decide_evaluate(const struct op_request *req, const char *digest,
 		else
 			outcome = DECIDE_DENIED;
 	}
-	GUARD(build_record(req, digest, facts, who, plan, res, v, outcome, ret_record));
+	GUARD(build_record(req, digest, facts, who, plan, res, v, outcome, &rec));
+	/* messages quote outside text cut at byte counts: the record must be UTF-8 */
+	GUARD(cg_json_scrub(rec));
+	*ret_record = rec;
+	rec = NULL;
 	*ret_outcome = outcome;
 	r = 0;
  out:
+	json_object_put(rec);
 	rules_verdict_free(v);
 	free(res);
 	free(plan);

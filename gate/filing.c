@@ -37,6 +37,9 @@ filing_text_printable(const char *s)
 			return false;
 		if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
 			return false;
+		/* U+061C, the Arabic letter mark */
+		if (p[0] == 0xd8 && p[1] == 0x9c)
+			return false;
 	}
 	return true;
 }

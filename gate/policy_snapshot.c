@@ -395,11 +395,39 @@ snapshot_key_text(const char *key_arn, const char *doc, time_t synced, struct cg
 
 /* --------------------------------------------------------------- the files */
 
+/*
+ * A directory of the snapshot: a real directory (not a symlink) owned by
+ * root or the gate's user that nobody else may write, so that nobody else
+ * can put, rename or link an old file into place.
+ */
+static int
+check_dir(const char *dir, struct cg_buf *why)
+{
+	struct stat st;
+	int r = CG_ERR_INTERNAL;
+
+	if (lstat(dir, &st) != 0) {
+		r = errno == ENOENT ? CG_ERR_NOT_FOUND : CG_ERR_IO;
+		(void)cg_buf_putf(why, "%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode) || (st.st_mode & 022) != 0 ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		(void)cg_buf_putf(why, "%s must be a directory (not a symlink) owned by root or the "
+		    "gate's user and writable by nobody else", dir);
+		r = CG_ERR_DENIED;
+		goto out;
+	}
+	r = 0;
+ out:
+	return r;
+}
+
 int
 snapshot_read(const char *dir, const char *sub, const char *file, struct cg_buf *out,
     struct cg_buf *why)
 {
-	char path[4096];
+	char path[4096], subdir[4096];
 	char chunk[8192];
 	struct stat st;
 	ssize_t got;
@@ -407,6 +435,10 @@ snapshot_read(const char *dir, const char *sub, const char *file, struct cg_buf 
 
 	ENSURE(snprintf(path, sizeof(path), "%s/%s/%s", dir, sub, file) < (int)sizeof(path),
 	    CG_ERR_LIMIT);
+	GUARD(check_dir(dir, why));
+	ENSURE(snprintf(subdir, sizeof(subdir), "%s/%s", dir, sub) < (int)sizeof(subdir),
+	    CG_ERR_LIMIT);
+	GUARD(check_dir(subdir, why));
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) < 0) {
 		r = errno == ENOENT ? CG_ERR_NOT_FOUND : errno == ELOOP ? CG_ERR_DENIED : CG_ERR_IO;
 		(void)cg_buf_putf(why, "%s: %s", path, r == CG_ERR_DENIED ? "is a symlink" :

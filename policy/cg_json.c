@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cg_err.h"
@@ -190,4 +191,77 @@ cg_json_add(struct json_object *obj, const char *key, struct json_object *val)
 		return CG_ERR_NOMEM;
 	}
 	return 0;
+}
+
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629), or 0. */
+static size_t
+utf8_seq(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f))
+			return 0;	/* overlong, or a surrogate */
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 || (p[3] & 0xc0) != 0x80)
+			return 0;
+		if ((p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+char *
+cg_utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t n;
+
+	while (*p != '\0') {
+		if ((n = utf8_seq(p)) == 0) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
+	return s;
+}
+
+int
+cg_json_scrub(struct json_object *obj)
+{
+	struct json_object_iterator it, end;
+	char *copy;
+	size_t i;
+	int r = 0;
+
+	switch (json_object_get_type(obj)) {
+	case json_type_string:
+		if ((copy = strdup(json_object_get_string(obj))) == NULL)
+			return CG_ERR_NOMEM;
+		if (strcmp(cg_utf8_scrub(copy), json_object_get_string(obj)) != 0 &&
+		    json_object_set_string(obj, copy) == 0)
+			r = CG_ERR_NOMEM;
+		free(copy);
+		return r;
+	case json_type_array:
+		for (i = 0; r == 0 && i < json_object_array_length(obj); i++)
+			r = cg_json_scrub(json_object_array_get_idx(obj, i));
+		return r;
+	case json_type_object:
+		it = json_object_iter_begin(obj);
+		end = json_object_iter_end(obj);
+		for (; r == 0 && !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+			r = cg_json_scrub(json_object_iter_peek_value(&it));
+		return r;
+	default:
+		return 0;
+	}
 }

@@ -25,6 +25,20 @@ int cg_json_parse(const char *data, size_t len, size_t max_len,
  */
 int cg_json_add(struct json_object *obj, const char *key, struct json_object *val);
 
+/*
+ * Makes s valid UTF-8 in place: every byte that does not belong to a
+ * well-formed sequence (one cut by a byte-count limit, say) becomes '?'.
+ * Messages that quote outside text are put through it before they become
+ * JSON.  Returns s.
+ */
+char *cg_utf8_scrub(char *s);
+
+/*
+ * The same for every string in a JSON value, recursively (object keys are
+ * left alone: they are the caller's own).  0, or CG_ERR_NOMEM.
+ */
+int cg_json_scrub(struct json_object *obj);
+
 /* The JSON type name for messages ("object", "array", "string", ...). */
 const char *cg_json_type_name(const struct json_object *obj);
 

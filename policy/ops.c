@@ -61,7 +61,7 @@ static const struct member m_create_snapshot[] = {
 	{ "ApplicationName", T_STR, true }, { "SnapshotName", T_STR, true }, { NULL, 0, false } };
 static const struct member m_delete_snapshot[] = {
 	{ "ApplicationName", T_STR, true }, { "SnapshotName", T_STR, true },
-	{ "SnapshotCreationTimestamp", T_INT | T_NUM, true }, { NULL, 0, false } };
+	{ "SnapshotCreationTimestamp", T_INT | T_NUM | T_STR, true }, { NULL, 0, false } };
 static const struct member m_rollback[] = {
 	{ "ApplicationName", T_STR, true }, { "CurrentApplicationVersionId", T_INT, true },
 	{ NULL, 0, false } };
@@ -280,7 +280,7 @@ ops_parse_request(enum op_kind op, struct json_object *input, struct op_request 
 {
 	struct op_request req;
 	struct json_object *v, *e;
-	char token[256];
+	char token[513];	/* AWS: 1 to 512 characters */
 	int r = CG_ERR_PARSE;
 
 	memset(&req, 0, sizeof(req));

@@ -20,7 +20,7 @@
 struct cg_buf;
 struct json_object;
 
-#define OPS_ARN_MAX	2048
+#define OPS_ARN_MAX	2049	/* an ARN or key id of up to 2048 bytes, and its NUL */
 #define OPS_NAME_MAX	257
 
 enum op_kind {

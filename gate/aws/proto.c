@@ -44,13 +44,17 @@ redact_message(struct aws_error *err)
 {
 	char *p;
 
-	if (strstr(err->code, "Signature") != NULL || strstr(err->message, "anonical") != NULL ||
-	    strstr(err->message, "tring to sign") != NULL ||
-	    strstr(err->message, "tring-to-sign") != NULL ||
-	    strstr(err->message, "x-amz-security-token") != NULL)
+	if (strcasestr(err->code, "signature") != NULL ||
+	    strcasestr(err->message, "canonical") != NULL ||
+	    strcasestr(err->message, "string to sign") != NULL ||
+	    strcasestr(err->message, "string-to-sign") != NULL ||
+	    strcasestr(err->message, "x-amz-security-token") != NULL)
 		snprintf(err->message, sizeof(err->message), "(AWS's message is withheld: it "
 		    "quotes the signed request; look it up by the request id)");
 	for (p = err->message; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	for (p = err->code; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 }

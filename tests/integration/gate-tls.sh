@@ -130,6 +130,12 @@ body = json.loads(resp.read())
 check("a client without a certificate is refused (403)",
       resp.status == 403 and "no client certificate" in body["error"]["message"], [resp.status, body])
 conn.close()
+conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx, timeout=10)
+conn.request("GET", "/metrics")
+resp = conn.getresponse()
+resp.read()
+check("over TLS even /metrics needs an operator's certificate", resp.status == 403, resp.status)
+conn.close()
 ctx_untrusting = ssl.create_default_context()
 try:
     conn = http.client.HTTPSConnection("127.0.0.1", port, context=ctx_untrusting, timeout=10)

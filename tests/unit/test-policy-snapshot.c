@@ -213,6 +213,16 @@ test_files_and_cache(void **state)
 	(void)snprintf(path, sizeof(path), "%s/roles/link.json", dir);
 	assert_int_equal(symlink("ops.json", path), 0);
 	assert_int_equal(snapshot_read(dir, "roles", "link.json", back, why), CG_ERR_DENIED);
+	/* a directory others may write could have an old file renamed into place */
+	(void)snprintf(path, sizeof(path), "%s/roles", dir);
+	assert_int_equal(chmod(path, 0777), 0);
+	assert_int_equal(snapshot_read(dir, "roles", "ops.json", back, why), CG_ERR_DENIED);
+	assert_int_equal(chmod(path, 0755), 0);
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(snapshot_read(dir, "roles", "ops.json", back, why), CG_ERR_DENIED);
+	assert_int_equal(chmod(dir, 0700), 0);
+	cg_buf_reset(back);
+	assert_int_equal(snapshot_read(dir, "roles", "ops.json", back, why), 0);
 	policy_cache_free(pc);
 	cg_buf_free(text);
 	cg_buf_free(why);

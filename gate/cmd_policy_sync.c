@@ -23,6 +23,7 @@
 #include "cg_err.h"
 #include "commands.h"
 #include "decide.h"
+#include "policy_cache.h"
 #include "policy_snapshot.h"
 
 #define EXIT_USAGE	2
@@ -48,13 +49,11 @@ static int
 sync_role(struct aws_client *c, const char *dir, const char *arg, time_t now,
     struct cg_buf *text, struct cg_buf *why)
 {
-	struct iam_role_policies rp;
-	const char *names[SNAPSHOT_POLICIES_MAX], *docs[SNAPSHOT_POLICIES_MAX];
+	struct pc_role_texts t;
 	char role[DECIDE_ROLE_MAX], file[128];
-	size_t i, n = 0;
 	int r;
 
-	memset(&rp, 0, sizeof(rp));
+	memset(&t, 0, sizeof(t));
 	if (strncmp(arg, "arn:", 4) == 0 ? decide_role_of(arg, role) < 0 :
 	    snprintf(role, sizeof(role), "%s", arg) >= (int)sizeof(role)) {
 		(void)cg_buf_putf(why, "%s is not a role name or role ARN", arg);
@@ -64,33 +63,14 @@ sync_role(struct aws_client *c, const char *dir, const char *arg, time_t now,
 		(void)cg_buf_putf(why, "%s is not a role name", role);
 		return r;
 	}
-	if ((r = iam_read_role_policies(c, role, &rp)) < 0) {
-		(void)cg_buf_putf(why, "reading the policies of role %s: %s: %s", role,
-		    aws_client_error(c)->code, aws_client_error(c)->message);
+	if ((r = pc_role_texts_read(c, role, &t, why)) < 0)
 		return r;
-	}
-	if (rp.ninline + rp.nmanaged > SNAPSHOT_POLICIES_MAX) {
-		(void)cg_buf_putf(why, "role %s has more than %d policies", role,
-		    SNAPSHOT_POLICIES_MAX);
-		r = CG_ERR_LIMIT;
-		goto out;
-	}
-	for (i = 0; i < rp.ninline; i++, n++) {
-		names[n] = rp.inline_names[i];
-		docs[n] = rp.inline_docs[i];
-	}
-	for (i = 0; i < rp.nmanaged; i++, n++) {
-		names[n] = rp.managed_arns[i];
-		docs[n] = rp.managed_docs[i];
-	}
 	cg_buf_reset(text);
-	if ((r = snapshot_role_text(role, names, docs, n, rp.boundary_doc, now, text, why)) < 0 ||
-	    (r = snapshot_write(dir, "roles", file, text, why)) < 0)
-		goto out;
-	printf("wrote %s/roles/%s: %zu policies%s\n", dir, file, n,
-	    rp.boundary_doc != NULL ? " and a permission boundary" : "");
- out:
-	iam_role_policies_clear(&rp);
+	if ((r = snapshot_role_text(role, t.names, t.docs, t.n, t.boundary, now, text, why)) == 0 &&
+	    (r = snapshot_write(dir, "roles", file, text, why)) == 0)
+		printf("wrote %s/roles/%s: %zu policies%s\n", dir, file, t.n,
+		    t.boundary != NULL ? " and a permission boundary" : "");
+	pc_role_texts_clear(&t);
 	return r;
 }
 

@@ -120,37 +120,66 @@ pc_entry_from_key_text(const char *key_arn, const char *doc, struct pc_entry **r
 	return r;
 }
 
-static int
-read_role(struct aws_client *c, const char *role, struct pc_entry **ret, struct cg_buf *why)
+void
+pc_role_texts_clear(struct pc_role_texts *t)
 {
-	struct iam_role_policies rp;
-	const char *names[POLICY_CACHE_POLICIES_MAX], *docs[POLICY_CACHE_POLICIES_MAX];
-	size_t i, n = 0;
+	if (t->iam != NULL) {
+		iam_role_policies_clear(t->iam);
+		free(t->iam);
+	}
+	memset(t, 0, sizeof(*t));
+}
+
+int
+pc_role_texts_read(struct aws_client *c, const char *role, struct pc_role_texts *ret,
+    struct cg_buf *why)
+{
+	struct pc_role_texts t;
+	struct iam_role_policies *rp;
+	size_t i;
 	int r = CG_ERR_INTERNAL;
 
-	memset(&rp, 0, sizeof(rp));
-	if ((r = iam_read_role_policies(c, role, &rp)) < 0) {
+	memset(&t, 0, sizeof(t));
+	ENSURE((t.iam = rp = calloc(1, sizeof(*rp))) != NULL, CG_ERR_NOMEM);
+	if ((r = iam_read_role_policies(c, role, rp)) < 0) {
 		(void)cg_buf_putf(why, "reading the policies of role %s: %s: %s", role,
 		    aws_client_error(c)->code, aws_client_error(c)->message);
 		goto out;
 	}
-	if (rp.ninline + rp.nmanaged > POLICY_CACHE_POLICIES_MAX) {
+	if (rp->ninline + rp->nmanaged > POLICY_CACHE_POLICIES_MAX) {
 		(void)cg_buf_putf(why, "role %s has more than %d policies", role,
 		    POLICY_CACHE_POLICIES_MAX);
 		r = CG_ERR_LIMIT;
 		goto out;
 	}
-	for (i = 0; i < rp.ninline; i++, n++) {
-		names[n] = rp.inline_names[i];
-		docs[n] = rp.inline_docs[i];
+	for (i = 0; i < rp->ninline; i++, t.n++) {
+		t.names[t.n] = rp->inline_names[i];
+		t.docs[t.n] = rp->inline_docs[i];
 	}
-	for (i = 0; i < rp.nmanaged; i++, n++) {
-		names[n] = rp.managed_arns[i];
-		docs[n] = rp.managed_docs[i];
+	for (i = 0; i < rp->nmanaged; i++, t.n++) {
+		t.names[t.n] = rp->managed_arns[i];
+		t.docs[t.n] = rp->managed_docs[i];
 	}
-	GUARD(pc_entry_from_role_texts(role, names, docs, n, rp.boundary_doc, ret, why));
+	t.boundary = rp->boundary_doc;
+	*ret = t;
+	memset(&t, 0, sizeof(t));
+	r = 0;
  out:
-	iam_role_policies_clear(&rp);
+	pc_role_texts_clear(&t);
+	return r;
+}
+
+static int
+read_role(struct aws_client *c, const char *role, struct pc_entry **ret, struct cg_buf *why)
+{
+	struct pc_role_texts t;
+	int r = CG_ERR_INTERNAL;
+
+	memset(&t, 0, sizeof(t));
+	GUARD(pc_role_texts_read(c, role, &t, why));
+	GUARD(pc_entry_from_role_texts(role, t.names, t.docs, t.n, t.boundary, ret, why));
+ out:
+	pc_role_texts_clear(&t);
 	return r;
 }
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 struct aws_client;
+struct iam_role_policies;
 struct cg_buf;
 struct policy;
 struct policy_cache;
@@ -67,6 +68,24 @@ int pc_entry_from_role_texts(const char *role, const char *const *names,
     struct cg_buf *why);
 int pc_entry_from_key_text(const char *key_arn, const char *doc, struct pc_entry **ret_entry,
     struct cg_buf *why);
+
+/* A role's policy texts as IAM gives them, in one list: inline, then managed. */
+struct pc_role_texts {
+	const char	*names[POLICY_CACHE_POLICIES_MAX];	/* borrowed from iam */
+	const char	*docs[POLICY_CACHE_POLICIES_MAX];
+	size_t		 n;
+	const char	*boundary;				/* NULL: none */
+	struct iam_role_policies *iam;				/* owns the texts */
+};
+
+/*
+ * Reads role's identity policies and permission boundary through c (IAM).
+ * CG_ERR_LIMIT past POLICY_CACHE_POLICIES_MAX; AWS errors with the code in
+ * why.  Free with pc_role_texts_clear().
+ */
+int pc_role_texts_read(struct aws_client *c, const char *role, struct pc_role_texts *ret,
+    struct cg_buf *why);
+void pc_role_texts_clear(struct pc_role_texts *t);
 
 /* Drops one reference; frees the entry with the last.  NULL is fine. */
 void pc_entry_release(struct pc_entry *entry);

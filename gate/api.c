@@ -247,22 +247,24 @@ add_caller(struct json_object *f, const struct call *c, const char *operator_nam
 
 	ENSURE((who = json_object_new_object()) != NULL, CG_ERR_NOMEM);
 	ENSURE((src = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(who, "operator", json_object_new_string(operator_name));
+	GUARD(cg_json_add(who, "operator", json_object_new_string(operator_name)));
 	if (principal != NULL)
-		json_object_object_add(who, "principal", json_object_new_string(principal));
+		GUARD(cg_json_add(who, "principal", json_object_new_string(principal)));
 	if (c->tls) {
-		json_object_object_add(who, "certificate_sha256", json_object_new_string(c->cert));
-		json_object_object_add(src, "transport", json_object_new_string("tls"));
-		json_object_object_add(src, "address", json_object_new_string(c->address));
+		GUARD(cg_json_add(who, "certificate_sha256", json_object_new_string(c->cert)));
+		GUARD(cg_json_add(src, "transport", json_object_new_string("tls")));
+		GUARD(cg_json_add(src, "address", json_object_new_string(c->address)));
 	} else {
-		json_object_object_add(who, "uid", json_object_new_int64(c->uid));
-		json_object_object_add(src, "transport", json_object_new_string("unix"));
-		json_object_object_add(src, "pid", json_object_new_int64(c->pid));
+		GUARD(cg_json_add(who, "uid", json_object_new_int64(c->uid)));
+		GUARD(cg_json_add(src, "transport", json_object_new_string("unix")));
+		GUARD(cg_json_add(src, "pid", json_object_new_int64(c->pid)));
 	}
-	ENSURE(json_object_object_add(f, "who", who) == 0, CG_ERR_NOMEM);
-	who = NULL;
-	ENSURE(json_object_object_add(f, "source", src) == 0, CG_ERR_NOMEM);
+	r = cg_json_add(f, "who", who);
+	who = NULL;		/* taken over, or put */
+	GUARD(r);
+	r = cg_json_add(f, "source", src);
 	src = NULL;
+	GUARD(r);
 	r = 0;
  out:
 	json_object_put(who);
@@ -340,6 +342,43 @@ request_json(struct gated *g, const struct store_request *sr, bool full)
 /* ------------------------------------------------------------ the audit */
 
 /*
+ * A new array of the elements of record[name], each cut down to the members
+ * in fields (the audit log keeps the gist; the store keeps the record).
+ */
+static int
+project(struct json_object *record, const char *name, const char *const *fields,
+    struct json_object **ret)
+{
+	struct json_object *src = NULL, *out = NULL, *e = NULL, *x;
+	size_t i, k;
+	int r = CG_ERR_INTERNAL;
+
+	ENSURE((out = json_object_new_array()) != NULL, CG_ERR_NOMEM);
+	if (json_object_object_get_ex(record, name, &src) &&
+	    json_object_is_type(src, json_type_array)) {
+		for (i = 0; i < json_object_array_length(src); i++) {
+			ENSURE((e = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+			for (k = 0; fields[k] != NULL; k++)
+				if (json_object_object_get_ex(json_object_array_get_idx(src, i),
+				    fields[k], &x))
+					GUARD(cg_json_add(e, fields[k], json_object_get(x)));
+			ENSURE(json_object_array_add(out, e) == 0, CG_ERR_NOMEM);
+			e = NULL;
+		}
+	}
+	*ret = out;
+	out = NULL;
+	r = 0;
+ out:
+	json_object_put(e);
+	json_object_put(out);
+	return r;
+}
+
+static const char *const check_fields[] = { "action", "resource", "result", "stage", NULL };
+static const char *const key_fields[] = { "arn", "role", "state", "changes", NULL };
+
+/*
  * The audit entry of a filed request: who (operator, uid, principal), what
  * (operation, application, digest, region, reason, key change, each check
  * and rule step in short), source (unix socket peer), the request id, the
@@ -349,67 +388,34 @@ static int
 audit_request(struct gated *g, const struct call *c, const struct store_request *sr,
     struct json_object *record)
 {
-	struct json_object *f = NULL, *what, *keys = NULL, *checks, *v, *e, *a;
-	size_t i;
+	struct json_object *f = NULL, *what = NULL, *list = NULL, *v, *res;
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
 	GUARD(add_caller(f, c, sr->operator_name, sr->principal));
 	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(f, "what", what);
-	json_object_object_add(what, "operation", json_object_new_string(sr->operation));
+	GUARD(cg_json_add(f, "what", what));	/* f owns it now, even on failure */
+	GUARD(cg_json_add(what, "operation", json_object_new_string(sr->operation)));
 	if (json_object_object_get_ex(record, "application", &v))
-		json_object_object_add(what, "application", json_object_get(v));
-	json_object_object_add(what, "request_digest", json_object_new_string(sr->digest));
-	json_object_object_add(what, "region", json_object_new_string(sr->region));
-	json_object_object_add(what, "reason", json_object_new_string(sr->reason));
+		GUARD(cg_json_add(what, "application", json_object_get(v)));
+	GUARD(cg_json_add(what, "request_digest", json_object_new_string(sr->digest)));
+	GUARD(cg_json_add(what, "region", json_object_new_string(sr->region)));
+	GUARD(cg_json_add(what, "reason", json_object_new_string(sr->reason)));
 	if (json_object_object_get_ex(record, "key_change_kind", &v))
-		json_object_object_add(what, "key_change", json_object_get(v));
-	ENSURE((checks = json_object_new_array()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(what, "checks", checks);
-	if (json_object_object_get_ex(record, "checks", &a)) {
-		for (i = 0; i < json_object_array_length(a); i++) {
-			struct json_object *ck = json_object_array_get_idx(a, i), *x;
-
-			ENSURE((e = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-			json_object_array_add(checks, e);
-			if (json_object_object_get_ex(ck, "action", &x))
-				json_object_object_add(e, "action", json_object_get(x));
-			if (json_object_object_get_ex(ck, "resource", &x))
-				json_object_object_add(e, "resource", json_object_get(x));
-			if (json_object_object_get_ex(ck, "result", &x))
-				json_object_object_add(e, "result", json_object_get(x));
-			if (json_object_object_get_ex(ck, "stage", &x))
-				json_object_object_add(e, "stage", json_object_get(x));
-		}
-	}
+		GUARD(cg_json_add(what, "key_change", json_object_get(v)));
+	GUARD(project(record, "checks", check_fields, &list));
+	GUARD(cg_json_add(what, "checks", list));
 	if (json_object_object_get_ex(record, "refusals", &v))
-		json_object_object_add(what, "refusals", json_object_get(v));
+		GUARD(cg_json_add(what, "refusals", json_object_get(v)));
 	if (json_object_object_get_ex(record, "rules", &v) &&
-	    json_object_object_get_ex(v, "result", &a))
-		json_object_object_add(what, "rules", json_object_get(a));
-	json_object_object_add(f, "request_id", json_object_new_string(sr->id));
-	json_object_object_add(f, "decision", json_object_new_string(store_state_name(sr->state)));
-	ENSURE((keys = json_object_new_array()) != NULL, CG_ERR_NOMEM);
-	if (json_object_object_get_ex(record, "keys", &a)) {
-		for (i = 0; i < json_object_array_length(a); i++) {
-			struct json_object *k = json_object_array_get_idx(a, i), *x;
-
-			ENSURE((e = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-			json_object_array_add(keys, e);
-			if (json_object_object_get_ex(k, "arn", &x))
-				json_object_object_add(e, "arn", json_object_get(x));
-			if (json_object_object_get_ex(k, "role", &x))
-				json_object_object_add(e, "role", json_object_get(x));
-			if (json_object_object_get_ex(k, "state", &x))
-				json_object_object_add(e, "state", json_object_get(x));
-		}
-	}
-	json_object_object_add(f, "keys", keys);
-	keys = NULL;
+	    json_object_object_get_ex(v, "result", &res))
+		GUARD(cg_json_add(what, "rules", json_object_get(res)));
+	GUARD(cg_json_add(f, "request_id", json_object_new_string(sr->id)));
+	GUARD(cg_json_add(f, "decision", json_object_new_string(store_state_name(sr->state))));
+	GUARD(project(record, "keys", key_fields, &list));
+	GUARD(cg_json_add(f, "keys", list));
 	r = audit_append(g->audit, "request", f);
  out:
-	json_object_put(keys);
 	json_object_put(f);
 	return r;
 }
@@ -425,11 +431,11 @@ audit_undecided(struct gated *g, const struct call *c, const char *operator_name
 	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
 	GUARD(add_caller(f, c, operator_name, NULL));
 	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(f, "what", what);
-	json_object_object_add(what, "operation", json_object_new_string(operation));
-	json_object_object_add(what, "request_digest", json_object_new_string(digest));
-	json_object_object_add(what, "error", json_object_new_string(why));
-	json_object_object_add(f, "decision", json_object_new_string("undecided"));
+	GUARD(cg_json_add(f, "what", what));
+	GUARD(cg_json_add(what, "operation", json_object_new_string(operation)));
+	GUARD(cg_json_add(what, "request_digest", json_object_new_string(digest)));
+	GUARD(cg_json_add(what, "error", json_object_new_string(why)));
+	GUARD(cg_json_add(f, "decision", json_object_new_string("undecided")));
 	r = audit_append(g->audit, "request.undecided", f);
  out:
 	json_object_put(f);
@@ -445,10 +451,10 @@ audit_store_failed(struct gated *g, const char *id, int code)
 
 	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
 	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(f, "what", what);
-	json_object_object_add(what, "error", json_object_new_string(cg_strerror(code)));
-	json_object_object_add(f, "request_id", json_object_new_string(id));
-	json_object_object_add(f, "decision", json_object_new_string("not-stored"));
+	GUARD(cg_json_add(f, "what", what));
+	GUARD(cg_json_add(what, "error", json_object_new_string(cg_strerror(code))));
+	GUARD(cg_json_add(f, "request_id", json_object_new_string(id)));
+	GUARD(cg_json_add(f, "decision", json_object_new_string("not-stored")));
 	r = audit_append(g->audit, "request.store_failed", f);
  out:
 	json_object_put(f);
@@ -1169,11 +1175,10 @@ gated_expire(struct gated *g)
 	if (store_expire(g->store, gated_now_ms(), &ids, &n, NULL) < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if ((f = json_object_new_object()) == NULL)
-			break;
-		json_object_object_add(f, "request_id", json_object_new_string(ids[i]));
-		json_object_object_add(f, "decision", json_object_new_string("expired"));
-		if (!audit_ok(g, audit_append(g->audit, "request.expired", f))) {
+		if ((f = json_object_new_object()) == NULL ||
+		    cg_json_add(f, "request_id", json_object_new_string(ids[i])) < 0 ||
+		    cg_json_add(f, "decision", json_object_new_string("expired")) < 0 ||
+		    !audit_ok(g, audit_append(g->audit, "request.expired", f))) {
 			json_object_put(f);
 			break;
 		}

@@ -283,15 +283,7 @@ step_effect_name(enum rules_step_effect e)
 }
 
 /* json-c's constructors return NULL only without memory; each add checks. */
-#define ADD(obj, key, val) do {						\
-	struct json_object *v_ = (val);					\
-	ENSURE(v_ != NULL, CG_ERR_NOMEM);				\
-	if (json_object_object_add((obj), (key), v_) != 0) {		\
-		json_object_put(v_);					\
-		r = CG_ERR_NOMEM;					\
-		goto out;						\
-	}								\
-} while (0)
+#define ADD(obj, key, val) GUARD(cg_json_add((obj), (key), (val)))
 
 #define PUSH(arr, val) do {						\
 	struct json_object *v_ = (val);					\

@@ -32,6 +32,7 @@
 #include "jcs.h"
 #include "ops.h"
 #include "ops_check.h"
+#include "ops_read.h"
 #include "policy.h"
 #include "decide.h"
 #include "policy_cache.h"
@@ -205,7 +206,7 @@ cmd_plan(int argc, char **argv)
 	}
 	if (cg_buf_new(8192, &why) < 0)
 		goto out;
-	if (read_input(input, &in, why) < 0 || decide_parse(opname, in, &req, digest, why) < 0) {
+	if (read_input(input, &in, why) < 0 || ops_read_request(opname, in, &req, digest, why) < 0) {
 		(void)cg_buf_cstr(why, &msg);
 		fprintf(stderr, "cmkgate plan: %s\n", msg);
 		rc = EXIT_UNDECIDED;

@@ -6,9 +6,11 @@
  * Start-up loads and checks everything before it listens, and refuses to
  * start on any problem, saying which file and what: the configuration,
  * every rule stack in ops.d (file:line), the audit key and the existing
- * audit log (verified), the store (migrated), the AWS client.  Then it
- * serves the HTTP API (api.c) on the unix socket until SIGTERM or SIGINT,
- * expiring overdue requests every few seconds, and signs a last audit
+ * audit log (verified), the store (migrated), the AWS clients.  On those
+ * it builds the request lifecycle (lifecycle.h), then serves the HTTP API
+ * (api.c, a thin adapter over the lifecycle) on the unix socket until
+ * SIGTERM or SIGINT, and is the lifecycle's clock: every few seconds it
+ * asks it to expire overdue requests.  The lifecycle signs a last audit
  * checkpoint on the way out.
  */
 #include <errno.h>
@@ -39,6 +41,7 @@
 #include "config.h"
 #include "build_config.h"
 #include "gated.h"
+#include "lifecycle.h"
 #include "policy_cache.h"
 #include "rules.h"
 #include "store.h"
@@ -310,6 +313,7 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 {
 	struct audit_key *key = NULL;
 	struct audit_report rep;
+	struct lc_parts parts;
 	struct aws_config ac;
 	struct sts_identity me;
 	char db[CONFIG_PATH_MAX + 16];
@@ -329,19 +333,20 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 	ac.region = g->config->region;
 	ac.endpoint_url = g->config->endpoint;
 	for (i = 0; i < GATED_AWS_CLIENTS; i++)
-		GUARD(aws_client_new(&ac, &g->aws[i], why));
+		GUARD(aws_client_new(&ac, &g->aws.clients[i], why));
 	/*
 	 * The gate reads operators' roles by name in its own account: a
 	 * principal in another account would be checked against the wrong
 	 * role's policies, so it is refused here.
 	 */
 	memset(&me, 0, sizeof(me));
-	if ((r = sts_get_caller_identity(g->aws[0], &me)) < 0) {
+	if ((r = sts_get_caller_identity(g->aws.clients[0], &me)) < 0) {
 		(void)cg_buf_putf(why, "STS GetCallerIdentity with the gate's credentials: %s: %s",
-		    aws_client_error(g->aws[0])->code, aws_client_error(g->aws[0])->message);
+		    aws_client_error(g->aws.clients[0])->code,
+		    aws_client_error(g->aws.clients[0])->message);
 		goto out;
 	}
-	memcpy(g->account, me.account, sizeof(g->account));
+	memcpy(g->aws.account, me.account, sizeof(g->aws.account));
 	for (i = 0; i < g->config->noperators; i++)
 		if (!principal_in_account(g->config->operators[i].principal, me.account)) {
 			(void)cg_buf_putf(why, "operator %s's principal %s is not in the gate's "
@@ -354,7 +359,8 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 	GUARD(policy_cache_new(g->config->policy_cache_seconds, &g->policies));
 	if (g->config->policy_directory != NULL)
 		GUARD(policy_cache_use_directory(g->policies, g->config->policy_directory));
-	region = aws_client_region(g->aws[0]);
+	g->aws.policies = g->policies;
+	region = aws_client_region(g->aws.clients[0]);
 	if (region == NULL || strlen(region) >= sizeof(g->region)) {
 		(void)cg_buf_putf(why, "no AWS region: set aws.region in %s or AWS_REGION",
 		    config_path);
@@ -384,6 +390,15 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 		goto out;
 	}
 	GUARD(store_open_sqlite(db, &g->store, why));
+	memset(&parts, 0, sizeof(parts));
+	parts.config = g->config;
+	parts.rules = g->rules;
+	parts.store = g->store;
+	parts.audit = g->audit;
+	parts.region = g->region;
+	parts.gather = aws_pool_gather;
+	parts.gather_ctx = &g->aws;
+	GUARD(lifecycle_new(&parts, &g->lc));
 	r = 0;
  out:
 	audit_key_free(key);
@@ -393,20 +408,22 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 static void
 close_all(struct gated *g)
 {
-	size_t i;
-
-	if (g->audit != NULL && !g->audit_broken)
-		(void)audit_checkpoint(g->audit);
+	lifecycle_free(g->lc);		/* signs a last checkpoint */
 	audit_close(g->audit);
 	store_close(g->store);
-	for (i = 0; i < GATED_AWS_CLIENTS; i++) {
-		aws_client_free(g->aws[i]);
-		pthread_mutex_destroy(&g->aws_lock[i]);
-	}
+	aws_pool_clear(&g->aws);
 	policy_cache_free(g->policies);
 	rules_set_free(g->rules);
 	config_free(g->config);
-	pthread_mutex_destroy(&g->write_lock);
+}
+
+/* The clock: overdue requests expire (the lifecycle audits each). */
+static void
+expire_now(struct gated *g)
+{
+	size_t n = 0;
+
+	(void)lifecycle_expire(g->lc, gated_now_ms(), &n);
 }
 
 int
@@ -452,10 +469,7 @@ main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 	/* a write past a file size limit must fail (EFBIG) and be refused, not kill us */
 	(void)signal(SIGXFSZ, SIG_IGN);
-	for (i = 0; i < GATED_AWS_CLIENTS; i++)
-		if (pthread_mutex_init(&g.aws_lock[i], NULL) != 0)
-			return 1;
-	if (pthread_mutex_init(&g.write_lock, NULL) != 0)
+	if (aws_pool_init(&g.aws) < 0)
 		return 1;
 	if (aws_global_init() < 0 || cg_buf_new(8192, &why) < 0) {
 		fprintf(stderr, "cmkgated: cannot initialise libraries\n");
@@ -500,12 +514,12 @@ main(int argc, char **argv)
 	fprintf(stderr, "cmkgated: serving on %s%s%s (region %s, %zu operator(s))\n",
 	    g.config->socket_path, tls_daemon != NULL ? " and TLS " : "",
 	    tls_daemon != NULL ? g.config->tls_listen : "", g.region, g.config->noperators);
-	gated_expire(&g);
+	expire_now(&g);
 	for (;;) {
 		sig = sigtimedwait(&sigs, NULL, &tick);
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
-		gated_expire(&g);
+		expire_now(&g);
 	}
 	fprintf(stderr, "cmkgated: stopping\n");
 	rc = 0;

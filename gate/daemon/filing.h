@@ -11,7 +11,6 @@
 #ifndef CMKGATE_FILING_H
 #define CMKGATE_FILING_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "jcs.h"
@@ -21,6 +20,7 @@ struct json_object;
 
 #define FILING_BODY_MAX		(1024 * 1024)	/* bytes of a body */
 #define FILING_REASON_MAX	1024		/* bytes of a reason */
+#define FILING_REGION_MAX	32		/* bytes of a region */
 
 enum filing_error {
 	FILING_OK = 0,
@@ -47,12 +47,5 @@ struct filing {
 int filing_parse(const char *data, size_t len, struct filing *ret,
     enum filing_error *ret_kind, struct cg_buf *why);
 void filing_clear(struct filing *f);
-
-/*
- * Whether s (valid UTF-8, as the strict JSON reader guarantees) holds no
- * control characters (C0, DEL, C1) and no bidirectional marks or overrides:
- * text a person will read on a terminal.
- */
-bool filing_text_printable(const char *s);
 
 #endif

@@ -2,7 +2,7 @@
  * The gate's decision for one operator request (DESIGN steps 2-5), shared
  * by `cmkgate plan` and the daemon:
  *
- *   decide_parse()    the request JSON -> struct op_request and its digest;
+ *   (reading the request itself is ops_read_request(), policy/kda/ops_read.h)
  *   decide_gather()   what it involves, read from AWS: the application, every
  *                     key (DescribeKey), and -- compiled, through the policy
  *                     cache -- the operator role's policies and every key's
@@ -44,6 +44,8 @@ struct decide_facts {
 };
 
 void decide_facts_clear(struct decide_facts *facts);
+/* *ret = *src, holding its own references to the policies (never fails). */
+void decide_facts_copy(const struct decide_facts *src, struct decide_facts *ret);
 
 enum decide_outcome {
 	DECIDE_DENIED = 0,	/* zero: an outcome nobody set refuses */
@@ -59,14 +61,6 @@ const char *decide_outcome_name(enum decide_outcome outcome);
  * for anything else.
  */
 int decide_role_of(const char *principal, char ret_role[DECIDE_ROLE_MAX]);
-
-/*
- * Parses opname's request (ops_parse_request) and computes its RFC 8785
- * SHA-256 digest.  CG_ERR_NOT_FOUND for an operation the gate does not
- * handle; CG_ERR_PARSE with the reason in why for a bad request.
- */
-int decide_parse(const char *opname, struct json_object *input, struct op_request *ret_req,
-    char ret_digest[2 * JCS_DIGEST_LEN + 1], struct cg_buf *why);
 
 /*
  * Reads what req involves (always fresh: application, key states, aliases,

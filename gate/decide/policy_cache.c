@@ -57,8 +57,8 @@ pc_entry_release(struct pc_entry *e)
 		entry_free(e);
 }
 
-static struct pc_entry *
-entry_ref(struct pc_entry *e)
+struct pc_entry *
+pc_entry_hold(struct pc_entry *e)
 {
 	__atomic_add_fetch(&e->refs, 1, __ATOMIC_ACQ_REL);
 	return e;
@@ -312,7 +312,7 @@ lookup(struct policy_cache *pc, enum pc_kind kind, const char *name, int64_t now
 		/* a clock stepped back counts as stale too */
 		if (now_ms >= pc->slots[i].entry->fetched_ms &&
 		    now_ms - pc->slots[i].entry->fetched_ms < (int64_t)pc->ttl_ms)
-			e = entry_ref(pc->slots[i].entry);
+			e = pc_entry_hold(pc->slots[i].entry);
 		break;
 	}
 	pthread_mutex_unlock(&pc->lock);
@@ -344,7 +344,7 @@ keep(struct policy_cache *pc, enum pc_kind kind, struct pc_entry *e)
 		old = pc->slots[i].entry;
 	}
 	pc->slots[i].kind = kind;
-	pc->slots[i].entry = entry_ref(e);
+	pc->slots[i].entry = pc_entry_hold(e);
 	pthread_mutex_unlock(&pc->lock);
 	pc_entry_release(old);
 }

@@ -87,6 +87,8 @@ int pc_role_texts_read(struct aws_client *c, const char *role, struct pc_role_te
     struct cg_buf *why);
 void pc_role_texts_clear(struct pc_role_texts *t);
 
+/* Takes one more reference to entry (not NULL) and returns it. */
+struct pc_entry *pc_entry_hold(struct pc_entry *entry);
 /* Drops one reference; frees the entry with the last.  NULL is fine. */
 void pc_entry_release(struct pc_entry *entry);
 

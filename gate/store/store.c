@@ -407,19 +407,19 @@ store_transition(struct store *s, const char *id, enum store_state from,
 }
 
 int
-store_expire(struct store *s, int64_t now_ms, char (**ret_ids)[STORE_ID_SIZE],
-    size_t *ret_n, struct cg_buf *why)
+store_due(struct store *s, int64_t now_ms, struct store_due **ret_due, size_t *ret_n,
+    struct cg_buf *why)
 {
 	int r = CG_ERR_INTERNAL;
 
-	ENSURE(s != NULL && ret_ids != NULL && ret_n != NULL, CG_ERR_INVALID_ARG);
+	ENSURE(s != NULL && ret_due != NULL && ret_n != NULL, CG_ERR_INVALID_ARG);
 	if (now_ms < 0) {
-		cg_buf_putf(why, "store: expire: the time must be >= 0");
+		cg_buf_putf(why, "store: due: the time must be >= 0");
 		r = CG_ERR_INVALID_ARG;
 		goto out;
 	}
 	pthread_mutex_lock(&s->lock);
-	r = s->ops->expire(s->impl, now_ms, ret_ids, ret_n, why);
+	r = s->ops->due(s->impl, now_ms, ret_due, ret_n, why);
 	pthread_mutex_unlock(&s->lock);
  out:
 	return r;

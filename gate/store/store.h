@@ -17,7 +17,7 @@
  *	   |                v
  *	    ----------> expired
  *
- * (approved -> expired: approved but not used in time; see store_expire.)
+ * (approved -> expired: approved but not used in time; see store_due.)
  * A request is created in its first state (pending, approved or denied:
  * the gate decides before it stores) and moves only along the arrows; the
  * store refuses every other move with CG_ERR_DENIED.  Each move is one
@@ -159,14 +159,21 @@ int store_transition(struct store *s, const char *id, enum store_state from,
     enum store_state to, int64_t now_ms, const char *note, const char *record,
     struct cg_buf *why);
 
+/* A request whose time is up: pending or approved, expires_ms passed. */
+struct store_due {
+	char			id[STORE_ID_SIZE];
+	enum store_state	state;		/* pending or approved, when it was read */
+};
+
 /*
- * Expires every pending or approved request whose expires_ms <= now_ms
- * (each a transition with the note "expired"), writing their ids to
- * ret_ids (the caller frees with free(); may be NULL and 0 when none) so
- * that the caller can audit each one.
+ * Every pending or approved request whose expires_ms <= now_ms, soonest
+ * first (then by id), read in one snapshot; NULL and 0 when none.  The
+ * caller frees *ret_due with free().  Nothing is changed: the caller
+ * expires each one with store_transition() (after auditing it), and a
+ * request somebody moved in between then loses the compare-and-set.
  */
-int store_expire(struct store *s, int64_t now_ms, char (**ret_ids)[STORE_ID_SIZE],
-    size_t *ret_n, struct cg_buf *why);
+int store_due(struct store *s, int64_t now_ms, struct store_due **ret_due, size_t *ret_n,
+    struct cg_buf *why);
 
 /* Counts per state, for /metrics: counts[state] for state 1..5 (counts[0] unused). */
 int store_count_by_state(struct store *s, uint64_t counts[STORE_ISSUED + 1],

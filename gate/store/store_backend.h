@@ -48,8 +48,8 @@ struct store_ops {
 	int	(*transition)(void *impl, const char *id, enum store_state from,
 		    enum store_state to, int64_t now_ms, const char *note, const char *record,
 		    struct cg_buf *why);
-	int	(*expire)(void *impl, int64_t now_ms, char (**ret_ids)[STORE_ID_SIZE],
-		    size_t *ret_n, struct cg_buf *why);
+	int	(*due)(void *impl, int64_t now_ms, struct store_due **ret_due, size_t *ret_n,
+		    struct cg_buf *why);
 	int	(*count_by_state)(void *impl, uint64_t counts[STORE_ISSUED + 1],
 		    struct cg_buf *why);
 	int	(*check)(void *impl, struct cg_buf *why);

@@ -132,12 +132,6 @@ struct sqlite_store {
 	sqlite3	*db;
 };
 
-/* A request that store_expire() found due. */
-struct due {
-	char			id[STORE_ID_SIZE];
-	enum store_state	state;
-};
-
 /* ---------------------------------------------------------------- helpers */
 
 static int
@@ -652,11 +646,11 @@ sq_transition(void *impl, const char *id, enum store_state from, enum store_stat
 
 /* The pending and approved requests whose time is up, read in the caller's transaction. */
 static int
-due_requests(struct sqlite_store *st, int64_t now_ms, struct due **ret_due, size_t *ret_n,
+due_requests(struct sqlite_store *st, int64_t now_ms, struct store_due **ret_due, size_t *ret_n,
     struct cg_buf *why)
 {
 	sqlite3_stmt *stmt = NULL;
-	struct due *due = NULL, *grown;
+	struct store_due *due = NULL, *grown;
 	size_t n = 0, cap = 0;
 	bool row = false;
 	int64_t v;
@@ -692,42 +686,25 @@ due_requests(struct sqlite_store *st, int64_t now_ms, struct due **ret_due, size
 }
 
 static int
-sq_expire(void *impl, int64_t now_ms, char (**ret_ids)[STORE_ID_SIZE], size_t *ret_n,
+sq_due(void *impl, int64_t now_ms, struct store_due **ret_due, size_t *ret_n,
     struct cg_buf *why)
 {
 	struct sqlite_store *st = impl;
-	struct due *due = NULL;
-	char (*ids)[STORE_ID_SIZE] = NULL;
-	size_t i, ndue = 0, n = 0;
-	bool in_tx = false, moved = false;
+	struct store_due *due = NULL;
+	size_t n = 0;
 	int r = CG_ERR_INTERNAL;
 
-	GUARD(begin_write(st, why));
-	in_tx = true;
-	GUARD(due_requests(st, now_ms, &due, &ndue, why));
-	if (ndue > 0)
-		ENSURE((ids = calloc(ndue, sizeof(*ids))) != NULL, CG_ERR_NOMEM);
-	for (i = 0; i < ndue; i++) {
-		/* each one a compare-and-set like any transition; one that lost is skipped */
-		GUARD(move(st, due[i].id, due[i].state, STORE_EXPIRED, now_ms, "expired", NULL,
-		    &moved, why));
-		if (moved)
-			memcpy(ids[n++], due[i].id, STORE_ID_SIZE);
-	}
-	GUARD(commit(st, why));
-	in_tx = false;
+	/* one statement: one snapshot */
+	GUARD(due_requests(st, now_ms, &due, &n, why));
 	if (n == 0) {
-		free(ids);
-		ids = NULL;
+		free(due);
+		due = NULL;
 	}
-	*ret_ids = ids;
+	*ret_due = due;
 	*ret_n = n;
-	ids = NULL;
+	due = NULL;
 	r = 0;
  out:
-	if (in_tx)
-		rollback(st);
-	free(ids);
 	free(due);
 	return r;
 }
@@ -1044,7 +1021,7 @@ static const struct store_ops sqlite_ops = {
 	.history = sq_history,
 	.list = sq_list,
 	.transition = sq_transition,
-	.expire = sq_expire,
+	.due = sq_due,
 	.count_by_state = sq_count_by_state,
 	.check = sq_check,
 };

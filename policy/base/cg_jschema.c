@@ -8,6 +8,7 @@
 #include "cg_err.h"
 #include "cg_jschema.h"
 #include "cg_macros.h"
+#include "cg_text.h"
 
 #define SHOWN_MAX	64	/* bytes of an outside name quoted in a message */
 
@@ -61,17 +62,28 @@ put_types(struct cg_buf *why, unsigned types)
 	}
 }
 
-static int
-bad(struct cg_buf *why, const char *where, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* "where.name: " (or "name: " at the top, where is ""); name is shown safely. */
+static void
+put_path(struct cg_buf *why, const char *where, const char *name)
+{
+	(void)cg_buf_putf(why, "%s%s", where, *where != '\0' && name != NULL ? "." : "");
+	if (name != NULL)
+		(void)cg_text_put_shown(why, name, SHOWN_MAX);
+	if (*where != '\0' || name != NULL)
+		(void)cg_buf_putf(why, ": ");
+}
 
 static int
-bad(struct cg_buf *why, const char *where, const char *fmt, ...)
+bad(struct cg_buf *why, const char *where, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+bad(struct cg_buf *why, const char *where, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (why != NULL) {
-		(void)cg_buf_putf(why, "%s: ", where);
+		put_path(why, where, name);
 		va_start(ap, fmt);
 		(void)cg_buf_vputf(why, fmt, ap);
 		va_end(ap);
@@ -102,7 +114,7 @@ check_value(const struct cg_jmember *m, struct json_object *v, const char *where
 	int64_t x;
 
 	if (!(m->types & t)) {
-		(void)bad(why, where, "%s must be ", m->name);
+		(void)bad(why, where, m->name, "must be ");
 		if (why != NULL) {
 			put_types(why, m->types);
 			(void)cg_buf_putf(why, ", not %s", type_word(t));
@@ -113,25 +125,25 @@ check_value(const struct cg_jmember *m, struct json_object *v, const char *where
 	case CG_JT_STRING:
 		len = (size_t)json_object_get_string_len(v);
 		if (strlen(json_object_get_string(v)) != len)
-			return bad(why, where, "%s holds a NUL character", m->name);
+			return bad(why, where, m->name, "holds a NUL character");
 		if (len < m->min || (m->max > 0 && len > m->max)) {
 			if (m->max > 0)
-				return bad(why, where, "%s must be %zu to %zu bytes long, not %zu",
-				    m->name, m->min, m->max, len);
-			return bad(why, where, "%s must be at least %zu bytes long", m->name,
+				return bad(why, where, m->name, "must be %zu to %zu bytes long, "
+				    "not %zu", m->min, m->max, len);
+			return bad(why, where, m->name, "must be at least %zu bytes long",
 			    m->min);
 		}
 		break;
 	case CG_JT_ARRAY:
 		len = json_object_array_length(v);
 		if (len < m->min || (m->max > 0 && len > m->max))
-			return bad(why, where, "%s must have %zu to %zu elements, not %zu", m->name,
+			return bad(why, where, m->name, "must have %zu to %zu elements, not %zu",
 			    m->min, m->max > 0 ? m->max : (size_t)SIZE_MAX, len);
 		break;
 	case CG_JT_OBJECT:
 		len = (size_t)json_object_object_length(v);
 		if (len < m->min || (m->max > 0 && len > m->max))
-			return bad(why, where, "%s must have %zu to %zu members, not %zu", m->name,
+			return bad(why, where, m->name, "must have %zu to %zu members, not %zu",
 			    m->min, m->max > 0 ? m->max : (size_t)SIZE_MAX, len);
 		break;
 	case CG_JT_INT:
@@ -140,8 +152,8 @@ check_value(const struct cg_jmember *m, struct json_object *v, const char *where
 			x = json_object_get_int64(v);
 			/* json-c saturates beyond int64 and says so only through errno */
 			if (errno != 0 || x < m->lo || x > m->hi)
-				return bad(why, where, "%s must be an integer from %lld to %lld",
-				    m->name, (long long)m->lo, (long long)m->hi);
+				return bad(why, where, m->name, "must be an integer from %lld to "
+				    "%lld", (long long)m->lo, (long long)m->hi);
 		}
 		break;
 	default:
@@ -163,7 +175,7 @@ cg_jmembers(struct json_object *obj, const struct cg_jmember *table, size_t n,
 
 	ENSURE(table != NULL && ret_values != NULL && where != NULL, CG_ERR_INVALID_ARG);
 	if (!json_object_is_type(obj, json_type_object)) {
-		r = bad(why, where, "must be an object, not %s", obj == NULL ? "null" :
+		r = bad(why, where, NULL, "must be an object, not %s", obj == NULL ? "null" :
 		    type_word(cg_jtype(obj)));
 		goto out;
 	}
@@ -177,13 +189,14 @@ cg_jmembers(struct json_object *obj, const struct cg_jmember *table, size_t n,
 		}
 		for (k = 0; refused != NULL && refused->names[k] != NULL; k++)
 			if (strcasecmp(name, refused->names[k]) == 0) {
-				r = bad(why, where, "\"%.*s\" %s", SHOWN_MAX, name,
-				    refused->message);
+				r = bad(why, where, name, "%s", refused->message);
 				goto out;
 			}
-		(void)bad(why, where, "unknown member \"%.*s\" (it may hold ", SHOWN_MAX, name);
+		(void)bad(why, where, name, "unknown member (%s may hold ", *where != '\0' ?
+		    where : "it");
 		for (i = 0; why != NULL && i < n; i++)
-			(void)cg_buf_putf(why, "%s%s", i > 0 ? ", " : "", table[i].name);
+			(void)cg_buf_putf(why, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+			    table[i].name);
 		if (why != NULL)
 			(void)cg_buf_putf(why, ")");
 		r = CG_ERR_PARSE;
@@ -191,7 +204,7 @@ cg_jmembers(struct json_object *obj, const struct cg_jmember *table, size_t n,
 	}
 	for (i = 0; i < n; i++)
 		if (table[i].required && !json_object_object_get_ex(obj, table[i].name, NULL)) {
-			r = bad(why, where, "%s is required", table[i].name);
+			r = bad(why, where, table[i].name, "missing");
 			goto out;
 		}
 	for (i = 0; i < n; i++)

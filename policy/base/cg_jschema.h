@@ -59,10 +59,14 @@ struct cg_jrefused {
 };
 
 /*
- * Checks obj against table (n entries, names unique) as above.  where
- * labels messages ("operators[1]"); refused may be NULL.  On failure
- * CG_ERR_PARSE (CG_ERR_INVALID_ARG for a NULL argument) and why, when not
- * NULL, gets "where: what is wrong" appended; ret_values is untouched.
+ * Checks obj against table (n entries, names unique) as above.  where is
+ * the object's path for messages ("operators[1]"; "" at the top); refused
+ * may be NULL.  On failure CG_ERR_PARSE (CG_ERR_INVALID_ARG for a NULL
+ * argument) and why, when not NULL, gets the member's path and what is
+ * wrong appended ("operators[1].uid: must be an integer from 0 to 10",
+ * "socket.owner: unknown member (socket may hold path, mode or group)",
+ * "operators[0].name: missing"); outside names are shown with C0
+ * controls as '?' and cut at 64 bytes.  ret_values is untouched.
  */
 int cg_jmembers(struct json_object *obj, const struct cg_jmember *table, size_t n,
     const struct cg_jrefused *refused, const char *where, struct json_object **ret_values,

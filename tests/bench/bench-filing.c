@@ -5,20 +5,22 @@
  *   bench-filing --ops-dir DIR [--seconds S] [--threads 1,2,4,8] [--dir PARENT]
  *                [--checkpoint-every N]
  *
- * The durable part of a filing is what api.c's file_request() does under
- * the gate's write lock: build the audit entry, audit_append() it (write +
- * fsync, a signed checkpoint every N entries as the daemon's
- * checkpoint_every), then store_create() the request (SQLite, WAL,
- * synchronous=FULL).  Here T threads share one audit handle, one store and
- * one mutex around that, exactly like the daemon's HTTP threads, and each
- * files as fast as it can for S seconds.  Two variants:
+ * The durable part of a filing is what the lifecycle's writer does under
+ * the gate's write lock: audit_append() the entry (write + fsync, a signed
+ * checkpoint every N entries as the daemon's checkpoint_every), then
+ * store_create() the request (SQLite, WAL, synchronous=FULL).  T threads
+ * share one audit handle and one store, like the daemon's HTTP threads,
+ * and each files as fast as it can for S seconds.  Two variants:
  *
- *   durable   each filing: a new id, the record serialized (as the daemon,
- *             outside the lock), then the locked part;
- *   decide    before that, outside the lock, filing_parse() of the body,
- *             decide_evaluate() (bench-gate-fixture.c's facts) and the input
- *             put in canonical form: how the CPU work of one filing overlaps
- *             with another's durable writes.
+ *   durable    each filing: a new id, the record serialized and the audit
+ *              entry built by the daemon's builder (audit_entry_request(),
+ *              gate/audit/entries.c), outside the lock as the lifecycle
+ *              does, then the locked part, under this benchmark's own mutex;
+ *   lifecycle  the daemon's lifecycle_file() itself on the POST body: the
+ *              filing parsed, the decision (bench-gate-fixture.c's facts
+ *              handed out by bench_gate_gather() instead of AWS), the entry,
+ *              the append and the store under the lifecycle's write lock:
+ *              the whole of a filing but the AWS round trips and HTTP.
  *
  * The files live in a new directory made with mkdtemp() under PARENT
  * ($TMPDIR or /tmp by default), removed at the end; its file system is
@@ -45,9 +47,12 @@
 #include "cg_buf.h"
 #include "cg_err.h"
 #include "cg_macros.h"
+#include "config.h"
 #include "decide.h"
+#include "entries.h"
 #include "filing.h"
 #include "jcs.h"
+#include "lifecycle.h"
 #include "store.h"
 
 #include "bench-gate-fixture.h"
@@ -57,22 +62,27 @@
 #define PATH_LEN		4096
 #define REQUEST_TTL_MS		(86400 * 1000LL)
 #define NOTE			"filed; waiting for approvals"
+/* What the lifecycle reads of a configuration: the request TTL. */
+#define BENCH_CONFIG		"{\"request_ttl_seconds\": 86400, \"operators\": [{\"uid\": 1000, " \
+				"\"name\": \"" BENCH_GATE_OPERATOR "\", \"principal\": \"" \
+				BENCH_GATE_PRINCIPAL "\"}]}"
 
 /* What every thread of a run shares: the daemon's handles and its lock. */
 struct shared {
 	const struct bench_gate	*gate;
 	struct audit		*audit;
 	struct store		*store;
-	pthread_mutex_t		 write_lock;
+	pthread_mutex_t		 write_lock;	/* the durable variant's */
 	pthread_mutex_t		 start_lock;	/* held by run() until every thread exists */
-	bool			 decide;
+	struct lifecycle	*lc;		/* the lifecycle variant: the daemon's own */
+	bool			 decide;	/* the lifecycle variant */
 	double			 seconds;
 	atomic_bool		 failed;
 };
 
 /* Where one filing's time under the write lock goes, in microseconds. */
 struct lock_times {
-	double			 audit;		/* entry built, appended, fsync()ed */
+	double			 audit;		/* entry appended, fsync()ed */
 	double			 store;		/* store_create(): one SQLite commit */
 };
 
@@ -82,7 +92,6 @@ struct worker {
 	double			*latency_us;
 	size_t			 n, cap;
 	struct lock_times	 held;		/* sums over the thread's filings */
-	double			 decide_us;	/* the decide variant: sum of its decisions */
 	struct timespec		 began, ended;
 	int			 r;
 	char			 msg[1024];
@@ -173,19 +182,17 @@ decision_make(const struct bench_gate *g, struct decision *ret, struct cg_buf *w
 	return r;
 }
 
-/* The locked part: audit entry, append (fsync), then the store. */
+/* The locked part: the entry appended (fsync), then the store. */
 static int
-write_locked(struct shared *sh, const struct store_request *sr, struct json_object *record,
+write_locked(struct shared *sh, const struct store_request *sr, struct json_object *fields,
     struct lock_times *ret_held, struct cg_buf *why)
 {
-	struct json_object *fields = NULL;
 	struct timespec t0, t1, t2;
 	int r = CG_ERR_INTERNAL;
 
 	pthread_mutex_lock(&sh->write_lock);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	GUARD(bench_gate_audit_fields(sr, record, &fields));
-	if ((r = audit_append(sh->audit, "request", fields)) < 0) {
+	if ((r = audit_append(sh->audit, AUDIT_EV_REQUEST, fields)) < 0) {
 		(void)cg_buf_putf(why, "audit_append: %s", cg_strerror(r));
 		goto out;
 	}
@@ -197,7 +204,6 @@ write_locked(struct shared *sh, const struct store_request *sr, struct json_obje
 	r = 0;
  out:
 	pthread_mutex_unlock(&sh->write_lock);
-	json_object_put(fields);
 	return r;
 }
 
@@ -207,7 +213,9 @@ file_one(struct shared *sh, struct decision *d, struct lock_times *ret_held,
     struct cg_buf *why)
 {
 	struct store_request sr;
-	struct json_object *id = NULL;
+	struct audit_who who;
+	struct audit_filed filed;
+	struct json_object *id = NULL, *fields = NULL;
 	const char *text;
 	int64_t now = now_ms();
 	int r = CG_ERR_INTERNAL;
@@ -232,11 +240,60 @@ file_one(struct shared *sh, struct decision *d, struct lock_times *ret_held,
 	text = json_object_to_json_string_ext(d->record, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE);
 	ENSURE(text != NULL && (sr.record = strdup(text)) != NULL, CG_ERR_NOMEM);
-	GUARD(write_locked(sh, &sr, d->record, ret_held, why));
+	memset(&who, 0, sizeof(who));
+	who.operator_name = BENCH_GATE_OPERATOR;
+	who.principal = BENCH_GATE_PRINCIPAL;
+	who.transport = "unix";
+	who.uid = (int64_t)getuid();
+	who.pid = (int64_t)getpid();
+	memset(&filed, 0, sizeof(filed));
+	filed.id = sr.id;
+	filed.decision = store_state_name(sr.state);
+	filed.operation = sr.operation;
+	filed.digest = sr.digest;
+	filed.region = sr.region;
+	filed.reason = sr.reason;
+	filed.record = d->record;
+	GUARD(audit_entry_request(&who, &filed, &fields));
+	GUARD(write_locked(sh, &sr, fields, ret_held, why));
 	r = 0;
  out:
+	json_object_put(fields);
 	json_object_put(id);
 	free(sr.record);
+	return r;
+}
+
+/* One whole filing through the daemon's lifecycle; it must be filed pending. */
+static int
+file_through_lifecycle(struct shared *sh, struct cg_buf *why)
+{
+	static const struct config_operator op = {
+		.has_uid = true, .name = (char *)(uintptr_t)BENCH_GATE_OPERATOR,
+		.principal = (char *)(uintptr_t)BENCH_GATE_PRINCIPAL,
+	};
+	struct lc_caller caller;
+	struct lc_result res;
+	struct json_object *state = NULL;
+	int r = CG_ERR_INTERNAL;
+
+	memset(&caller, 0, sizeof(caller));
+	memset(&res, 0, sizeof(res));
+	caller.transport = LC_UNIX;
+	caller.known = true;
+	caller.uid = getuid();
+	caller.pid = getpid();
+	lifecycle_file(sh->lc, &caller, &op, sh->gate->body, sh->gate->body_len, now_ms(), &res);
+	if (res.status != LC_CREATED || !json_object_object_get_ex(res.answer, "state", &state) ||
+	    strcmp(json_object_get_string(state), "pending") != 0) {
+		(void)cg_buf_putf(why, "lifecycle_file: %s: %s", res.code != NULL ? res.code :
+		    "not pending", res.message);
+		r = CG_ERR_DENIED;
+		goto out;
+	}
+	r = 0;
+ out:
+	lc_result_clear(&res);
 	return r;
 }
 
@@ -265,7 +322,7 @@ work(struct worker *w, struct cg_buf *why)
 {
 	struct shared *sh = w->sh;
 	struct decision d;
-	struct timespec t0, t1, td;
+	struct timespec t0, t1;
 	struct lock_times held;
 	double limit_us = sh->seconds * 1e6;
 	int r = CG_ERR_INTERNAL;
@@ -280,15 +337,13 @@ work(struct worker *w, struct cg_buf *why)
 	while (!atomic_load(&sh->failed) && elapsed_us(&w->began, &t1) < limit_us) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (sh->decide) {
-			decision_clear(&d);
-			GUARD(decision_make(sh->gate, &d, why));
-			clock_gettime(CLOCK_MONOTONIC, &td);
-			w->decide_us += elapsed_us(&t0, &td);
+			GUARD(file_through_lifecycle(sh, why));
+		} else {
+			GUARD(file_one(sh, &d, &held, why));
+			w->held.audit += held.audit;
+			w->held.store += held.store;
 		}
-		GUARD(file_one(sh, &d, &held, why));
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		w->held.audit += held.audit;
-		w->held.store += held.store;
 		GUARD(keep_latency(w, elapsed_us(&t0, &t1)));
 	}
 	w->ended = t1;
@@ -322,7 +377,7 @@ run(struct shared *sh, int nthreads, struct totals *tot)
 	struct worker w[THREAD_COUNT_MAX];
 	struct timespec first, last;
 	struct lock_times held;
-	double *all = NULL, secs, decide_us = 0;
+	double *all = NULL, secs;
 	size_t n = 0, k;
 	int i, started = 0, r = CG_ERR_INTERNAL;
 
@@ -357,7 +412,6 @@ run(struct shared *sh, int nthreads, struct totals *tot)
 		n += w[i].n;
 		held.audit += w[i].held.audit;
 		held.store += w[i].held.store;
-		decide_us += w[i].decide_us;
 	}
 	ENSURE(n > 0, CG_ERR_INTERNAL);
 	ENSURE((all = calloc(n, sizeof(*all))) != NULL, CG_ERR_NOMEM);
@@ -368,11 +422,13 @@ run(struct shared *sh, int nthreads, struct totals *tot)
 	qsort(all, n, sizeof(*all), cmp_double);
 	secs = elapsed_us(&first, &last) / 1e6;
 	printf("{\"variant\":\"%s\",\"threads\":%d,\"filings\":%zu,\"seconds\":%.3f,"
-	    "\"filings_per_second\":%.0f,\"latency_p50_us\":%.0f,\"latency_p99_us\":%.0f,"
-	    "\"decide_mean_us\":%.0f,\"locked_audit_mean_us\":%.0f,"
-	    "\"locked_store_mean_us\":%.0f}\n", sh->decide ? "decide" : "durable", nthreads, n,
-	    secs, (double)n / secs, percentile(all, n, 0.50), percentile(all, n, 0.99),
-	    decide_us / (double)n, held.audit / (double)n, held.store / (double)n);
+	    "\"filings_per_second\":%.0f,\"latency_p50_us\":%.0f,\"latency_p99_us\":%.0f",
+	    sh->decide ? "lifecycle" : "durable", nthreads, n, secs, (double)n / secs,
+	    percentile(all, n, 0.50), percentile(all, n, 0.99));
+	if (!sh->decide)
+		printf(",\"locked_audit_mean_us\":%.0f,\"locked_store_mean_us\":%.0f",
+		    held.audit / (double)n, held.store / (double)n);
+	printf("}\n");
 	(void)fflush(stdout);
 	tot->filed += n;
 	r = 0;
@@ -536,6 +592,8 @@ static int
 bench(const struct options *o)
 {
 	struct bench_gate gate;
+	struct lc_parts parts;
+	struct config *config = NULL;
 	struct shared sh;
 	struct totals tot;
 	struct audit_key *key = NULL;
@@ -576,6 +634,16 @@ bench(const struct options *o)
 		goto out;
 	}
 	have_lock = true;
+	GUARD(config_parse("bench", BENCH_CONFIG, strlen(BENCH_CONFIG), &config, why));
+	memset(&parts, 0, sizeof(parts));
+	parts.config = config;
+	parts.rules = gate.rules;
+	parts.store = sh.store;
+	parts.audit = sh.audit;
+	parts.region = BENCH_GATE_REGION;
+	parts.gather = bench_gate_gather;
+	parts.gather_ctx = &gate;
+	GUARD(lifecycle_new(&parts, &sh.lc));
 	sh.gate = &gate;
 	sh.seconds = o->seconds;
 	printf("{\"dir\":\"%s\",\"fs\":\"%s\",\"seconds\":%.3f,\"checkpoint_every\":%u,"
@@ -589,6 +657,8 @@ bench(const struct options *o)
 		for (t = 0; t < o->nthreads; t++)
 			GUARD(run(&sh, o->threads[t], &tot));
 	}
+	lifecycle_free(sh.lc);		/* a last checkpoint, as the daemon's */
+	sh.lc = NULL;
 	audit_close(sh.audit);
 	sh.audit = NULL;
 	GUARD(check_all(log, &pub, sh.store, &tot, why));
@@ -602,6 +672,8 @@ bench(const struct options *o)
 		pthread_mutex_destroy(&sh.start_lock);
 		pthread_mutex_destroy(&sh.write_lock);
 	}
+	lifecycle_free(sh.lc);
+	config_free(config);
 	audit_close(sh.audit);
 	store_close(sh.store);
 	audit_key_free(key);

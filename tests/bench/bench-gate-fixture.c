@@ -329,115 +329,16 @@ bench_gate_expect(enum decide_outcome outcome, struct json_object *record,
 	return r;
 }
 
-
-static int
-push(struct json_object *a, struct json_object *val)
-{
-	int r = CG_ERR_INTERNAL;
-
-	ENSURE(val != NULL, CG_ERR_NOMEM);
-	if (json_object_array_add(a, val) != 0) {
-		json_object_put(val);
-		r = CG_ERR_NOMEM;
-		goto out;
-	}
-	r = 0;
- out:
-	return r;
-}
-
-/* Copies the members names[] of each element of record's array from into a new array. */
-static int
-pick_each(struct json_object *record, const char *from, const char *const *names,
-    size_t nnames, struct json_object **ret)
-{
-	struct json_object *src = NULL, *a = NULL, *e = NULL, *v;
-	size_t i, k;
-	int r = CG_ERR_INTERNAL;
-
-	ENSURE((a = json_object_new_array()) != NULL, CG_ERR_NOMEM);
-	if (json_object_object_get_ex(record, from, &src) &&
-	    json_object_is_type(src, json_type_array)) {
-		for (i = 0; i < json_object_array_length(src); i++) {
-			ENSURE((e = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-			for (k = 0; k < nnames; k++)
-				if (json_object_object_get_ex(json_object_array_get_idx(src, i),
-				    names[k], &v))
-					GUARD(cg_json_add(e, names[k], json_object_get(v)));
-			r = push(a, e);
-			e = NULL;
-			GUARD(r);
-		}
-	}
-	*ret = a;
-	a = NULL;
-	r = 0;
- out:
-	json_object_put(e);
-	json_object_put(a);
-	return r;
-}
-
 int
-bench_gate_audit_fields(const struct store_request *sr, struct json_object *record,
-    struct json_object **ret_fields)
+bench_gate_gather(void *ctx, const struct op_request *req, const char *role, int64_t now_ms,
+    struct decide_facts *ret_facts, struct cg_buf *why)
 {
-	static const char *const check_names[] = { "action", "resource", "result", "stage" };
-	static const char *const key_names[] = { "arn", "role", "state" };
-	struct json_object *f = NULL, *who = NULL, *what = NULL, *src = NULL, *a = NULL, *v;
-	int r = CG_ERR_INTERNAL;
+	const struct bench_gate *g = ctx;
 
-	ENSURE((f = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	ENSURE((who = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	GUARD(cg_json_add(who, "operator", json_object_new_string(sr->operator_name)));
-	GUARD(cg_json_add(who, "uid", json_object_new_int64((int64_t)getuid())));
-	GUARD(cg_json_add(who, "principal", json_object_new_string(sr->principal)));
-	r = cg_json_add(f, "who", who);
-	who = NULL;
-	GUARD(r);
-
-	ENSURE((what = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	GUARD(cg_json_add(what, "operation", json_object_new_string(sr->operation)));
-	if (json_object_object_get_ex(record, "application", &v))
-		GUARD(cg_json_add(what, "application", json_object_get(v)));
-	GUARD(cg_json_add(what, "request_digest", json_object_new_string(sr->digest)));
-	GUARD(cg_json_add(what, "region", json_object_new_string(sr->region)));
-	GUARD(cg_json_add(what, "reason", json_object_new_string(sr->reason)));
-	if (json_object_object_get_ex(record, "key_change_kind", &v))
-		GUARD(cg_json_add(what, "key_change", json_object_get(v)));
-	GUARD(pick_each(record, "checks", check_names, CG_NELEM(check_names), &a));
-	r = cg_json_add(what, "checks", a);
-	a = NULL;
-	GUARD(r);
-	if (json_object_object_get_ex(record, "refusals", &v))
-		GUARD(cg_json_add(what, "refusals", json_object_get(v)));
-	if (json_object_object_get_ex(record, "rules", &v) &&
-	    json_object_object_get_ex(v, "result", &v))
-		GUARD(cg_json_add(what, "rules", json_object_get(v)));
-	r = cg_json_add(f, "what", what);
-	what = NULL;
-	GUARD(r);
-
-	ENSURE((src = json_object_new_object()) != NULL, CG_ERR_NOMEM);
-	GUARD(cg_json_add(src, "transport", json_object_new_string("unix")));
-	GUARD(cg_json_add(src, "pid", json_object_new_int64((int64_t)getpid())));
-	r = cg_json_add(f, "source", src);
-	src = NULL;
-	GUARD(r);
-	GUARD(cg_json_add(f, "request_id", json_object_new_string(sr->id)));
-	GUARD(cg_json_add(f, "decision", json_object_new_string(store_state_name(sr->state))));
-	GUARD(pick_each(record, "keys", key_names, CG_NELEM(key_names), &a));
-	r = cg_json_add(f, "keys", a);
-	a = NULL;
-	GUARD(r);
-	*ret_fields = f;
-	f = NULL;
-	r = 0;
- out:
-	json_object_put(a);
-	json_object_put(src);
-	json_object_put(what);
-	json_object_put(who);
-	json_object_put(f);
-	return r;
+	(void)req;
+	(void)role;
+	(void)now_ms;
+	(void)why;
+	decide_facts_copy(&g->facts, ret_facts);
+	return 0;
 }

@@ -2,7 +2,8 @@
  * What the gate benchmarks (bench-decide, bench-filing) share: the facts
  * of one UpdateApplication that switches application "payments" from CMK#1
  * to CMK#2, built by hand instead of read from AWS, the filing that asks
- * for it, and the audit entry the daemon writes for it.
+ * for it, and a stand-in for the lifecycle's reading of AWS that hands
+ * those facts out.
  *
  * The corpus: the operator is a session of role flink-operator with
  * BENCH_GATE_POLICIES identity policies of BENCH_GATE_STATEMENTS statements
@@ -25,6 +26,7 @@
 #define CMKGATE_BENCH_GATE_FIXTURE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "decide.h"
 #include "filing.h"
@@ -78,12 +80,11 @@ int bench_gate_expect(enum decide_outcome outcome, struct json_object *record,
     size_t *ret_nchecks, struct cg_buf *why);
 
 /*
- * The fields of the "request" audit entry the daemon appends for sr and
- * its decision record (the same members as api.c's: who, what with each
- * check and the rule stack's result, source, request id, decision, keys).
- * record is only read; the caller frees *ret_fields with json_object_put().
+ * An lc_gather_fn (lifecycle.h) that hands out g's facts (ctx is the
+ * struct bench_gate), so that the daemon's own lifecycle files the
+ * benchmark's requests without AWS.
  */
-int bench_gate_audit_fields(const struct store_request *sr, struct json_object *record,
-    struct json_object **ret_fields);
+int bench_gate_gather(void *ctx, const struct op_request *req, const char *role,
+    int64_t now_ms, struct decide_facts *ret_facts, struct cg_buf *why);
 
 #endif

@@ -78,21 +78,25 @@ test_refuses_every_shape(void **state)
 		const char	*message;	/* a part of it */
 	} bad[] = {
 		{ "[]", "thing: must be an object, not an array" },
-		{ "{}", "thing: name is required" },
-		{ "{\"name\": \"\"}", "name must be 1 to 8 bytes long, not 0" },
-		{ "{\"name\": \"123456789\"}", "name must be 1 to 8 bytes long, not 9" },
-		{ "{\"name\": 5}", "name must be a string, not an integer" },
-		{ "{\"name\": \"a\", \"uid\": -1}", "uid must be an integer from 0 to 65535" },
-		{ "{\"name\": \"a\", \"uid\": 65536}", "uid must be an integer from 0 to 65535" },
-		{ "{\"name\": \"a\", \"uid\": 99999999999999999999}", "uid must be an integer" },
-		{ "{\"name\": \"a\", \"uid\": 1.0}", "uid must be an integer, not a number" },
-		{ "{\"name\": \"a\", \"size\": \"1\"}", "size must be a number, not a string" },
-		{ "{\"name\": \"a\", \"tags\": [1, 2, 3]}", "tags must have 0 to 2 elements, not 3" },
-		{ "{\"name\": \"a\", \"opts\": {}}", "opts must have 1 to" },
-		{ "{\"name\": \"a\", \"opts\": []}", "opts must be an object or null, not an array" },
-		{ "{\"name\": \"a\", \"on\": 1}", "on must be true or false, not an integer" },
-		{ "{\"name\": \"a\", \"extra\": 1}", "unknown member \"extra\" (it may hold name, uid" },
-		{ "{\"name\": \"a\", \"principal\": \"x\"}", "\"principal\" claims an identity" },
+		{ "{}", "thing.name: missing" },
+		{ "{\"name\": \"\"}", "thing.name: must be 1 to 8 bytes long, not 0" },
+		{ "{\"name\": \"123456789\"}", "thing.name: must be 1 to 8 bytes long, not 9" },
+		{ "{\"name\": 5}", "thing.name: must be a string, not an integer" },
+		{ "{\"name\": \"a\", \"uid\": -1}", "thing.uid: must be an integer from 0 to 65535" },
+		{ "{\"name\": \"a\", \"uid\": 65536}", "thing.uid: must be an integer from 0 to 65535" },
+		{ "{\"name\": \"a\", \"uid\": 99999999999999999999}", "thing.uid: must be an integer" },
+		{ "{\"name\": \"a\", \"uid\": 1.0}", "thing.uid: must be an integer, not a number" },
+		{ "{\"name\": \"a\", \"size\": \"1\"}", "thing.size: must be a number, not a string" },
+		{ "{\"name\": \"a\", \"tags\": [1, 2, 3]}", "thing.tags: must have 0 to 2 elements, not 3" },
+		{ "{\"name\": \"a\", \"opts\": {}}", "thing.opts: must have 1 to" },
+		{ "{\"name\": \"a\", \"opts\": []}", "thing.opts: must be an object or null, not an array" },
+		{ "{\"name\": \"a\", \"on\": 1}", "thing.on: must be true or false, not an integer" },
+		{ "{\"name\": \"a\", \"extra\": 1}", "thing.extra: unknown member (thing may hold name, uid, size, tags, opts or on)" },
+		{ "{\"name\": \"a\", \"a\\u001bb\": 1}", "thing.a?b: unknown member" },
+		{ "{\"name\": \"a\", \"0123456789012345678901234567890123456789012345678901234567890123"
+		  "456789\": 1}", "thing.0123456789012345678901234567890123456789012345678901234567890123"
+		  "...: unknown member" },
+		{ "{\"name\": \"a\", \"principal\": \"x\"}", "thing.principal: claims an identity" },
 	};
 	struct json_object *v[CG_NELEM(table)];
 	struct cg_buf *why = NULL;
@@ -118,7 +122,7 @@ test_refuses_every_shape(void **state)
 		cg_buf_reset(why);
 		assert_int_equal(cg_jmembers(o, table, CG_NELEM(table), NULL, "thing", v, why),
 		    CG_ERR_PARSE);
-		assert_non_null(strstr(text(why), "name holds a NUL character"));
+		assert_non_null(strstr(text(why), "thing.name: holds a NUL character"));
 		json_object_put(o);
 	}
 	assert_int_equal(cg_jmembers(NULL, table, CG_NELEM(table), NULL, "x", v, NULL),

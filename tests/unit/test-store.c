@@ -944,19 +944,38 @@ test_list(void **state)
 
 /* ---------------------------------------------------- expiry and counts */
 
+/* Expires what store_due() found, as the lifecycle does: each one a compare-and-set. */
+static size_t
+expire_due(struct fixture *fx, int64_t now_ms, char ids[][STORE_ID_SIZE], size_t max)
+{
+	struct store_due *due = NULL;
+	size_t n = 0, i, moved = 0;
+
+	assert_int_equal(store_due(fx->s, now_ms, &due, &n, fx->why), 0);
+	assert_true(n <= max);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(store_transition(fx->s, due[i].id, due[i].state, STORE_EXPIRED,
+		    now_ms, "expired", NULL, fx->why), 0);
+		memcpy(ids[moved++], due[i].id, STORE_ID_SIZE);
+	}
+	free(due);
+	return moved;
+}
+
 static void
-test_expire(void **state)
+test_due(void **state)
 {
 	struct fixture *fx = *state;
-	char (*ids)[STORE_ID_SIZE] = NULL;
+	char ids[8][STORE_ID_SIZE];
 	char p1[STORE_ID_SIZE], p2[STORE_ID_SIZE], p3[STORE_ID_SIZE], a1[STORE_ID_SIZE];
 	char d1[STORE_ID_SIZE], i1[STORE_ID_SIZE];
 	struct store_request *r;
 	struct store_event *ev = NULL;
+	struct store_due *due = NULL;
 	size_t n = 0;
 
 	add(fx, STORE_PENDING, 1000, 5000, f_alice, p1);
-	add(fx, STORE_PENDING, 1000, 6000, f_alice, p2);	/* exactly now: expires */
+	add(fx, STORE_PENDING, 1000, 6000, f_alice, p2);	/* exactly now: due */
 	add(fx, STORE_PENDING, 1000, 7000, f_alice, p3);
 	add(fx, STORE_APPROVED, 1000, 5500, f_bob, a1);
 	add(fx, STORE_DENIED, 1000, 1000, f_bob, d1);		/* final: stays */
@@ -964,13 +983,20 @@ test_expire(void **state)
 	assert_int_equal(store_transition(fx->s, i1, STORE_APPROVED, STORE_ISSUED, 1001,
 	    "issued", NULL, fx->why), 0);
 
-	assert_int_equal(store_expire(fx->s, 6000, &ids, &n, fx->why), 0);
+	/* reading what is due changes nothing */
+	assert_int_equal(store_due(fx->s, 6000, &due, &n, fx->why), 0);
 	assert_int_equal(n, 3);
-	assert_string_equal(ids[0], p1);
-	assert_string_equal(ids[1], a1);
-	assert_string_equal(ids[2], p2);
-	free(ids);
+	assert_string_equal(due[0].id, p1);
+	assert_int_equal(due[0].state, STORE_PENDING);
+	assert_string_equal(due[1].id, a1);
+	assert_int_equal(due[1].state, STORE_APPROVED);
+	assert_string_equal(due[2].id, p2);
+	free(due);
+	r = get(fx, p1);
+	assert_int_equal(r->state, STORE_PENDING);
+	store_request_free(r);
 
+	assert_int_equal(expire_due(fx, 6000, ids, 8), 3);
 	r = get(fx, a1);
 	assert_int_equal(r->state, STORE_EXPIRED);
 	assert_int_equal(r->version, 2);
@@ -994,19 +1020,27 @@ test_expire(void **state)
 	store_request_free(r);
 
 	/* nothing more due */
-	ids = (char (*)[STORE_ID_SIZE])p1;
-	assert_int_equal(store_expire(fx->s, 6000, &ids, &n, fx->why), 0);
-	assert_null(ids);
+	due = (struct store_due *)p1;
+	assert_int_equal(store_due(fx->s, 6000, &due, &n, fx->why), 0);
+	assert_null(due);
 	assert_int_equal(n, 0);
-	assert_int_equal(store_expire(fx->s, 7000, &ids, &n, fx->why), 0);
-	assert_int_equal(n, 1);
+	assert_int_equal(expire_due(fx, 7000, ids, 8), 1);
 	assert_string_equal(ids[0], p3);
-	free(ids);
 
-	assert_int_equal(store_expire(fx->s, -1, &ids, &n, fx->why), CG_ERR_INVALID_ARG);
+	/* one that somebody moved after it was read loses the compare-and-set */
+	add(fx, STORE_PENDING, 1000, 8000, f_alice, p1);
+	assert_int_equal(store_due(fx->s, 9000, &due, &n, fx->why), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_transition(fx->s, p1, STORE_PENDING, STORE_DENIED, 8500, "vetoed",
+	    NULL, fx->why), 0);
+	assert_int_equal(store_transition(fx->s, due[0].id, due[0].state, STORE_EXPIRED, 9000,
+	    "expired", NULL, fx->why), CG_ERR_DENIED);
+	free(due);
+
+	assert_int_equal(store_due(fx->s, -1, &due, &n, fx->why), CG_ERR_INVALID_ARG);
 	assert_why(fx, "time");
-	assert_int_equal(store_expire(fx->s, 1, NULL, &n, fx->why), CG_ERR_INVALID_ARG);
-	assert_int_equal(store_expire(NULL, 1, &ids, &n, fx->why), CG_ERR_INVALID_ARG);
+	assert_int_equal(store_due(fx->s, 1, NULL, &n, fx->why), CG_ERR_INVALID_ARG);
+	assert_int_equal(store_due(NULL, 1, &due, &n, fx->why), CG_ERR_INVALID_ARG);
 	assert_int_equal(store_check(fx->s, fx->why), 0);
 }
 
@@ -1045,9 +1079,8 @@ test_changes_are_atomic(void **state)
 {
 	struct fixture *fx = *state;
 	struct store_request req, *r;
-	char (*ids)[STORE_ID_SIZE] = NULL;
+	char ids[1][STORE_ID_SIZE];
 	char id[STORE_ID_SIZE];
-	size_t n = 0;
 
 	add(fx, STORE_PENDING, 1000, 2000, f_alice, id);
 	raw_exec(fx->path, "CREATE TRIGGER no_events BEFORE INSERT ON events "
@@ -1056,9 +1089,9 @@ test_changes_are_atomic(void **state)
 	assert_true(store_transition(fx->s, id, STORE_PENDING, STORE_APPROVED, 1500, "x",
 	    f_record2, fx->why) < 0);
 	assert_why(fx, "no more events");
-	assert_true(store_expire(fx->s, 5000, &ids, &n, fx->why) < 0);
+	assert_true(store_transition(fx->s, id, STORE_PENDING, STORE_EXPIRED, 5000, "expired",
+	    NULL, fx->why) < 0);
 	assert_why(fx, "no more events");
-	assert_null(ids);
 	req_fill(&req, STORE_PENDING, 1000);
 	assert_true(store_create(fx->s, &req, "x", fx->why) < 0);
 	why_text(fx);
@@ -1075,10 +1108,8 @@ test_changes_are_atomic(void **state)
 
 	/* and the handle is still usable afterwards: no transaction was left open */
 	raw_exec(fx->path, "DROP TRIGGER no_events", NULL);
-	assert_int_equal(store_expire(fx->s, 5000, &ids, &n, fx->why), 0);
-	assert_int_equal(n, 1);
+	assert_int_equal(expire_due(fx, 5000, ids, 1), 1);
 	assert_string_equal(ids[0], id);
-	free(ids);
 	assert_int_equal(store_check(fx->s, fx->why), 0);
 }
 
@@ -1226,7 +1257,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_compare_and_set_two_handles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_count_by_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_changes_are_atomic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_finds_damage, setup, teardown),

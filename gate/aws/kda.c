@@ -12,6 +12,7 @@
 #include "aws_int.h"
 #include "cg_buf.h"
 #include "cg_err.h"
+#include "cg_jbuild.h"
 #include "cg_json.h"
 #include "cg_macros.h"
 
@@ -144,27 +145,28 @@ valid_name(const char *s)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
-static int
-app_request(const char *name, struct json_object **ret)
+/* A request {"ApplicationName": name}, built with b (which fails for a bad name). */
+static struct json_object *
+app_request(struct cg_jb *b, const char *name)
 {
 	struct json_object *o;
 
-	if (!valid_name(name))
-		return CG_ERR_INVALID_ARG;
-	if ((o = json_object_new_object()) == NULL)
-		return CG_ERR_NOMEM;
-	json_object_object_add(o, "ApplicationName", json_object_new_string(name));
-	*ret = o;
-	return 0;
+	if (b->r == 0 && !valid_name(name))
+		b->r = CG_ERR_INVALID_ARG;
+	o = cg_jb_object(b);
+	cg_jb_str(b, o, "ApplicationName", name);
+	return o;
 }
 
 int
 kda_describe_application(struct aws_client *c, const char *name, struct kda_application *ret)
 {
+	struct cg_jb b = CG_JB_INIT;
 	struct json_object *req = NULL;
 	int r = CG_ERR_INTERNAL;
 
-	GUARD(app_request(name, &req));
+	req = app_request(&b, name);
+	GUARD(cg_jb_done(&b, &req));
 	GUARD(aws_call_json(c, AWS_KDA, KDA_TARGET("DescribeApplication"), req, NULL));
 	if ((r = kda_parse_describe_application((const char *)cg_buf_ptr(c->body),
 	    cg_buf_len(c->body), ret)) < 0)
@@ -178,12 +180,14 @@ int
 kda_describe_application_version(struct aws_client *c, const char *name,
     long long version_id, struct kda_application *ret)
 {
+	struct cg_jb b = CG_JB_INIT;
 	struct json_object *req = NULL;
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE(version_id >= 1, CG_ERR_INVALID_ARG);
-	GUARD(app_request(name, &req));
-	json_object_object_add(req, "ApplicationVersionId", json_object_new_int64(version_id));
+	req = app_request(&b, name);
+	cg_jb_int(&b, req, "ApplicationVersionId", version_id);
+	GUARD(cg_jb_done(&b, &req));
 	GUARD(aws_call_json(c, AWS_KDA, KDA_TARGET("DescribeApplicationVersion"), req, NULL));
 	if ((r = kda_parse_describe_application_version((const char *)cg_buf_ptr(c->body),
 	    cg_buf_len(c->body), ret)) < 0)
@@ -239,14 +243,16 @@ int
 kda_describe_application_snapshot(struct aws_client *c, const char *app,
     const char *snapshot, struct kda_snapshot *ret)
 {
+	struct cg_jb b = CG_JB_INIT;
 	struct json_object *req = NULL;
 	int r = CG_ERR_INTERNAL;
 
 	ENSURE(valid_name(snapshot) || (snapshot != NULL && strlen(snapshot) <= 256 &&
 	    strspn(snapshot, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789_.-") == strlen(snapshot) && *snapshot != '\0'), CG_ERR_INVALID_ARG);
-	GUARD(app_request(app, &req));
-	json_object_object_add(req, "SnapshotName", json_object_new_string(snapshot));
+	req = app_request(&b, app);
+	cg_jb_str(&b, req, "SnapshotName", snapshot);
+	GUARD(cg_jb_done(&b, &req));
 	GUARD(aws_call_json(c, AWS_KDA, KDA_TARGET("DescribeApplicationSnapshot"), req, NULL));
 	if ((r = kda_parse_describe_snapshot((const char *)cg_buf_ptr(c->body),
 	    cg_buf_len(c->body), ret)) < 0)
@@ -290,6 +296,7 @@ int
 kda_list_application_snapshots(struct aws_client *c, const char *app,
     struct kda_snapshot **ret, size_t *ret_n)
 {
+	struct cg_jb b = CG_JB_INIT;
 	struct json_object *req = NULL;
 	struct kda_snapshot *list = NULL;
 	char token[1024] = "";
@@ -299,10 +306,12 @@ kda_list_application_snapshots(struct aws_client *c, const char *app,
 	do {
 		json_object_put(req);
 		req = NULL;
-		GUARD(app_request(app, &req));
-		json_object_object_add(req, "Limit", json_object_new_int(50));
+		b.r = 0;
+		req = app_request(&b, app);
+		cg_jb_int(&b, req, "Limit", 50);
 		if (token[0] != '\0')
-			json_object_object_add(req, "NextToken", json_object_new_string(token));
+			cg_jb_str(&b, req, "NextToken", token);
+		GUARD(cg_jb_done(&b, &req));
 		GUARD(aws_call_json(c, AWS_KDA, KDA_TARGET("ListApplicationSnapshots"), req,
 		    NULL));
 		if ((r = kda_parse_list_snapshots((const char *)cg_buf_ptr(c->body),

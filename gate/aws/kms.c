@@ -7,6 +7,7 @@
 #include "aws_int.h"
 #include "cg_buf.h"
 #include "cg_err.h"
+#include "cg_jbuild.h"
 #include "cg_json.h"
 #include "cg_macros.h"
 
@@ -28,17 +29,23 @@ parse_object(const char *json, size_t len, struct json_object **ret)
 
 /* A request {"KeyId": key_id} with the key id checked for length. */
 static int
-key_request(const char *key_id, struct json_object **ret)
+key_request(const char *key_id, const char *policy_name, struct json_object **ret)
 {
+	struct cg_jb b = CG_JB_INIT;
 	struct json_object *o;
+	int r = CG_ERR_INTERNAL;
 
-	if (key_id == NULL || *key_id == '\0' || strlen(key_id) >= AWS_ARN_MAX)
-		return CG_ERR_INVALID_ARG;
-	if ((o = json_object_new_object()) == NULL)
-		return CG_ERR_NOMEM;
-	json_object_object_add(o, "KeyId", json_object_new_string(key_id));
+	ENSURE(key_id != NULL && *key_id != '\0' && strlen(key_id) < AWS_ARN_MAX,
+	    CG_ERR_INVALID_ARG);
+	o = cg_jb_object(&b);
+	cg_jb_str(&b, o, "KeyId", key_id);
+	if (policy_name != NULL)
+		cg_jb_str(&b, o, "PolicyName", policy_name);
+	GUARD(cg_jb_done(&b, &o));
 	*ret = o;
-	return 0;
+	r = 0;
+ out:
+	return r;
 }
 
 static void
@@ -86,7 +93,7 @@ kms_describe_key(struct aws_client *c, const char *key_id, struct kms_key *ret)
 	struct json_object *req = NULL;
 	int r = CG_ERR_INTERNAL;
 
-	GUARD(key_request(key_id, &req));
+	GUARD(key_request(key_id, NULL, &req));
 	GUARD(aws_call_json(c, AWS_KMS, KMS_TARGET("DescribeKey"), req, NULL));
 	if ((r = kms_parse_describe_key((const char *)cg_buf_ptr(c->body),
 	    cg_buf_len(c->body), ret)) < 0)
@@ -115,8 +122,7 @@ kms_get_key_policy(struct aws_client *c, const char *key_id, char **ret_policy)
 	struct json_object *req = NULL;
 	int r = CG_ERR_INTERNAL;
 
-	GUARD(key_request(key_id, &req));
-	json_object_object_add(req, "PolicyName", json_object_new_string("default"));
+	GUARD(key_request(key_id, "default", &req));
 	GUARD(aws_call_json(c, AWS_KMS, KMS_TARGET("GetKeyPolicy"), req, NULL));
 	if ((r = kms_parse_get_key_policy((const char *)cg_buf_ptr(c->body),
 	    cg_buf_len(c->body), ret_policy)) < 0)
@@ -148,7 +154,7 @@ kms_get_key_rotation_status(struct aws_client *c, const char *key_id, bool *ret_
 	struct json_object *req = NULL;
 	int r = CG_ERR_INTERNAL;
 
-	GUARD(key_request(key_id, &req));
+	GUARD(key_request(key_id, NULL, &req));
 	GUARD(aws_call_json(c, AWS_KMS, KMS_TARGET("GetKeyRotationStatus"), req, NULL));
 	if ((r = kms_parse_key_rotation_status((const char *)cg_buf_ptr(c->body),
 	    cg_buf_len(c->body), ret_enabled)) < 0)
@@ -203,6 +209,7 @@ int
 kms_list_aliases(struct aws_client *c, const char *key_id, struct kms_alias **ret,
     size_t *ret_n)
 {
+	struct cg_jb b = CG_JB_INIT;
 	struct json_object *req = NULL;
 	struct kms_alias *list = NULL;
 	char marker[1024] = "";
@@ -211,12 +218,13 @@ kms_list_aliases(struct aws_client *c, const char *key_id, struct kms_alias **re
 
 	do {
 		json_object_put(req);
-		req = NULL;
-		ENSURE((req = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+		b.r = 0;
+		req = cg_jb_object(&b);
 		if (key_id != NULL)
-			json_object_object_add(req, "KeyId", json_object_new_string(key_id));
+			cg_jb_str(&b, req, "KeyId", key_id);
 		if (marker[0] != '\0')
-			json_object_object_add(req, "Marker", json_object_new_string(marker));
+			cg_jb_str(&b, req, "Marker", marker);
+		GUARD(cg_jb_done(&b, &req));
 		GUARD(aws_call_json(c, AWS_KMS, KMS_TARGET("ListAliases"), req, NULL));
 		if ((r = kms_parse_list_aliases((const char *)cg_buf_ptr(c->body),
 		    cg_buf_len(c->body), &list, &n, marker, sizeof(marker))) < 0) {

@@ -82,6 +82,17 @@ cg_jb_bool(struct cg_jb *b, struct json_object *o, const char *key, bool v)
 }
 
 void
+cg_jb_null(struct cg_jb *b, struct json_object *o, const char *key)
+{
+	if (b->r != 0)
+		return;
+	if (o == NULL || key == NULL)
+		fail(b, CG_ERR_INVALID_ARG, NULL);
+	else if (json_object_object_add(o, key, NULL) != 0)
+		fail(b, CG_ERR_NOMEM, NULL);
+}
+
+void
 cg_jb_ref(struct cg_jb *b, struct json_object *o, const char *key, struct json_object *v)
 {
 	if (b->r == 0 && v != NULL)

@@ -38,6 +38,8 @@ void cg_jb_add(struct cg_jb *b, struct json_object *o, const char *key, struct j
 void cg_jb_str(struct cg_jb *b, struct json_object *o, const char *key, const char *s);
 void cg_jb_int(struct cg_jb *b, struct json_object *o, const char *key, int64_t v);
 void cg_jb_bool(struct cg_jb *b, struct json_object *o, const char *key, bool v);
+/* o[key] = null. */
+void cg_jb_null(struct cg_jb *b, struct json_object *o, const char *key);
 /* o[key] = a new reference to v (v stays the caller's); nothing when v is NULL. */
 void cg_jb_ref(struct cg_jb *b, struct json_object *o, const char *key, struct json_object *v);
 /* o[key] = a new object or array, returned borrowed. */

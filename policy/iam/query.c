@@ -7,6 +7,7 @@
 
 #include "cg_buf.h"
 #include "cg_err.h"
+#include "cg_jbuild.h"
 #include "cg_json.h"
 #include "cg_macros.h"
 #include "context.h"
@@ -361,28 +362,22 @@ reason_text(const struct query *q, const struct policy_result *res, struct cg_bu
 	}
 }
 
-static struct json_object *
-step_json(const struct policy_step *s)
+static void
+step_json(struct cg_jb *b, struct json_object *expl, const struct policy_step *s)
 {
-	struct json_object *o = json_object_new_object();
+	struct json_object *o = cg_jb_push_object(b, expl);
 	const char *sid;
 
-	if (o == NULL)
-		return NULL;
-	json_object_object_add(o, "stage", json_object_new_string(policy_stage_name(s->stage)));
+	cg_jb_str(b, o, "stage", policy_stage_name(s->stage));
 	if (s->stage == STAGE_SCP)
-		json_object_object_add(o, "level", json_object_new_int64((int64_t)s->level));
+		cg_jb_int(b, o, "level", (int64_t)s->level);
 	if (s->policy != NULL) {
-		json_object_object_add(o, "policy",
-		    json_object_new_string(policy_name(s->policy)));
-		json_object_object_add(o, "statement",
-		    json_object_new_int64((int64_t)s->statement));
+		cg_jb_str(b, o, "policy", policy_name(s->policy));
+		cg_jb_int(b, o, "statement", (int64_t)s->statement);
 		if ((sid = policy_statement_sid(s->policy, s->statement)) != NULL)
-			json_object_object_add(o, "sid", json_object_new_string(sid));
-		json_object_object_add(o, "effect", json_object_new_string(
-		    s->stage == STAGE_EXPLICIT_DENY ? "Deny" : "Allow"));
+			cg_jb_str(b, o, "sid", sid);
+		cg_jb_str(b, o, "effect", s->stage == STAGE_EXPLICIT_DENY ? "Deny" : "Allow");
 	}
-	return o;
 }
 
 static int
@@ -402,7 +397,8 @@ query_eval_json(const char *text, size_t len, struct cg_buf *out)
 	struct policy_set set;
 	struct policy_request req;
 	struct policy_result res;
-	struct json_object *ans = NULL, *expl;
+	struct cg_jb b = CG_JB_INIT;
+	struct json_object *ans = NULL, *expl, *d;
 	struct cg_buf *why = NULL, *reason = NULL;
 	const char *msg = "";
 	size_t i;
@@ -411,9 +407,12 @@ query_eval_json(const char *text, size_t len, struct cg_buf *out)
 	memset(&q, 0, sizeof(q));
 	GUARD(cg_buf_new(4096, &why));
 	GUARD(cg_buf_new(4096, &reason));
-	ENSURE((ans = json_object_new_object()) != NULL, CG_ERR_NOMEM);
+	ans = cg_jb_object(&b);
 	qr = query_parse(text, len, &q, why);
-	json_object_object_add(ans, "id", q.id != NULL ? json_object_get(q.id) : NULL);
+	if (q.id != NULL)
+		cg_jb_ref(&b, ans, "id", q.id);
+	else
+		cg_jb_null(&b, ans, "id");
 	if (qr == 0) {
 		memset(&set, 0, sizeof(set));
 		set.identity = q.identity;
@@ -440,32 +439,26 @@ query_eval_json(const char *text, size_t len, struct cg_buf *out)
 	if (qr < 0) {
 		if (cg_buf_cstr(why, &msg) < 0 || *msg == '\0')
 			msg = cg_strerror(qr);
-		json_object_object_add(ans, "error", json_object_new_string(msg));
+		cg_jb_str(&b, ans, "error", msg);
+		GUARD(cg_jb_done(&b, &ans));
 		GUARD(answer_put(ans, out));
 		r = qr;
 		goto out;
 	}
-	json_object_object_add(ans, "decision",
-	    json_object_new_string(policy_decision_name(res.decision)));
-	ENSURE((expl = json_object_new_array()) != NULL, CG_ERR_NOMEM);
-	json_object_object_add(ans, "explanation", expl);
+	cg_jb_str(&b, ans, "decision", policy_decision_name(res.decision));
+	expl = cg_jb_add_array(&b, ans, "explanation");
 	if (res.decision != POLICY_ALLOW) {
-		struct json_object *d = json_object_new_object();
-
-		ENSURE(d != NULL, CG_ERR_NOMEM);
 		reason_text(&q, &res, reason);
 		(void)cg_buf_cstr(reason, &msg);
-		json_object_object_add(d, "stage",
-		    json_object_new_string(policy_stage_name(res.deny_stage)));
-		json_object_object_add(d, "decisive", json_object_new_boolean(1));
-		json_object_object_add(d, "reason", json_object_new_string(msg));
-		json_object_array_add(expl, d);
+		d = cg_jb_push_object(&b, expl);
+		cg_jb_str(&b, d, "stage", policy_stage_name(res.deny_stage));
+		cg_jb_bool(&b, d, "decisive", true);
+		cg_jb_str(&b, d, "reason", msg);
 	}
-	for (i = 0; i < res.nsteps; i++) {
-		if (res.steps[i].policy == NULL)
-			continue;
-		json_object_array_add(expl, step_json(&res.steps[i]));
-	}
+	for (i = 0; i < res.nsteps; i++)
+		if (res.steps[i].policy != NULL)
+			step_json(&b, expl, &res.steps[i]);
+	GUARD(cg_jb_done(&b, &ans));
 	GUARD(answer_put(ans, out));
 	r = 0;
  out:

@@ -77,6 +77,7 @@ audit_entry_request(const struct audit_who *who, const struct audit_filed *filed
 	cg_jb_str(&b, what, "operation", filed->operation);
 	add_member(&b, what, "application", filed->record, "application");
 	cg_jb_str(&b, what, "request_digest", filed->digest);
+	cg_jb_int(&b, what, "request_digest_version", (int64_t)filed->digest_version);
 	cg_jb_str(&b, what, "region", filed->region);
 	cg_jb_str(&b, what, "reason", filed->reason);
 	add_member(&b, what, "key_change", filed->record, "key_change_kind");
@@ -98,7 +99,7 @@ audit_entry_request(const struct audit_who *who, const struct audit_filed *filed
 
 int
 audit_entry_undecided(const struct audit_who *who, const char *operation, const char *digest,
-    const char *error, struct json_object **ret_fields)
+    unsigned digest_version, const char *error, struct json_object **ret_fields)
 {
 	struct cg_jb b = CG_JB_INIT;
 	struct json_object *f = NULL, *what;
@@ -110,6 +111,7 @@ audit_entry_undecided(const struct audit_who *who, const char *operation, const 
 	what = cg_jb_add_object(&b, f, "what");
 	cg_jb_str(&b, what, "operation", operation);
 	cg_jb_str(&b, what, "request_digest", digest);
+	cg_jb_int(&b, what, "request_digest_version", (int64_t)digest_version);
 	cg_jb_str(&b, what, "error", error);
 	cg_jb_str(&b, f, "decision", "undecided");
 	GUARD(cg_jb_done(&b, &f));

@@ -37,6 +37,7 @@ struct audit_filed {
 	const char		*decision;	/* its first state: "pending", ... */
 	const char		*operation;
 	const char		*digest;
+	unsigned		 digest_version;
 	const char		*region;
 	const char		*reason;	/* "" when none */
 	struct json_object	*record;	/* only read */
@@ -53,7 +54,8 @@ int audit_entry_request(const struct audit_who *who, const struct audit_filed *f
 
 /* "request.undecided": a request the gate could not decide (AWS unreachable, ...). */
 int audit_entry_undecided(const struct audit_who *who, const char *operation,
-    const char *digest, const char *error, struct json_object **ret_fields);
+    const char *digest, unsigned digest_version, const char *error,
+    struct json_object **ret_fields);
 
 /* "request.store_failed": the store refused a change the log already names. */
 int audit_entry_store_failed(const char *id, const char *decision, const char *error,

@@ -155,6 +155,20 @@ plan_decision(enum decide_outcome outcome)
 	return "refused";
 }
 
+/* The request digest, for the account and region the plan read (the gate's own). */
+static int
+plan_digest(const char *opname, const struct decide_facts *facts, const struct op_request *req,
+    struct json_object *input, char ret_digest[OPS_DIGEST_HEX], struct cg_buf *why)
+{
+	int r;
+
+	if ((r = ops_request_digest(opname, facts->world.region, facts->world.account,
+	    req->app_name, input, ret_digest)) < 0)
+		(void)cg_buf_putf(why, "the request digest cannot be computed for region %s, "
+		    "account %s: %s", facts->world.region, facts->world.account, cg_strerror(r));
+	return r;
+}
+
 int
 cmd_plan(int argc, char **argv)
 {
@@ -167,7 +181,7 @@ cmd_plan(int argc, char **argv)
 	struct decide_facts facts;
 	struct decide_who who;
 	struct cg_buf *why = NULL;
-	char role[DECIDE_ROLE_MAX], digest[2 * JCS_DIGEST_LEN + 1];
+	char role[DECIDE_ROLE_MAX], digest[OPS_DIGEST_HEX];
 	enum decide_outcome outcome = DECIDE_DENIED;
 	enum op_kind op;
 	bool json = false;
@@ -206,7 +220,7 @@ cmd_plan(int argc, char **argv)
 	}
 	if (cg_buf_new(8192, &why) < 0)
 		goto out;
-	if (read_input(input, &in, why) < 0 || ops_read_request(opname, in, &req, digest, why) < 0) {
+	if (read_input(input, &in, why) < 0 || ops_read_request(opname, in, &req, why) < 0) {
 		(void)cg_buf_cstr(why, &msg);
 		fprintf(stderr, "cmkgate plan: %s\n", msg);
 		rc = EXIT_UNDECIDED;
@@ -219,6 +233,7 @@ cmd_plan(int argc, char **argv)
 	    strstr(principal, ":assumed-role/") != NULL ? strrchr(principal, '/') + 1 : principal;
 	if (policy_cache_new(0, &cache) < 0 || aws_client_new(&cfg, &c, why) < 0 ||
 	    decide_gather(c, cache, &req, role, NULL, 0, &facts, why) < 0 ||
+	    plan_digest(opname, &facts, &req, in, digest, why) < 0 ||
 	    decide_evaluate(&req, digest, &facts, &who, NULL, time(NULL), &outcome, &rec,
 	    why) < 0) {
 		(void)cg_buf_cstr(why, &msg);

@@ -396,6 +396,7 @@ open_all(struct gated *g, const char *config_path, bool check_only, struct cg_bu
 	parts.store = g->store;
 	parts.audit = g->audit;
 	parts.region = g->region;
+	parts.account = g->aws.account;
 	parts.gather = aws_pool_gather;
 	parts.gather_ctx = &g->aws;
 	GUARD(lifecycle_new(&parts, &g->lc));

@@ -67,8 +67,8 @@ filing_members(struct filing *f, struct cg_buf *why)
 }
 
 int
-filing_parse(const char *data, size_t len, struct filing *ret, enum filing_error *ret_kind,
-    struct cg_buf *why)
+filing_parse(const char *data, size_t len, const char *region, const char *account,
+    struct filing *ret, enum filing_error *ret_kind, struct cg_buf *why)
 {
 	struct filing f;
 	const char *msg = "";
@@ -82,8 +82,16 @@ filing_parse(const char *data, size_t len, struct filing *ret, enum filing_error
 	}
 	kind = FILING_BAD_REQUEST;
 	GUARD(filing_members(&f, why));
-	if ((r = ops_read_request(f.operation, f.input, &f.req, f.digest, why)) < 0) {
+	if ((r = ops_read_request(f.operation, f.input, &f.req, why)) < 0) {
 		kind = r == CG_ERR_NOT_FOUND ? FILING_UNKNOWN_OPERATION : FILING_BAD_INPUT;
+		goto out;
+	}
+	kind = FILING_BAD_INPUT;
+	if ((r = ops_request_digest(f.operation, region, account, f.req.app_name, f.input,
+	    f.digest)) < 0) {
+		(void)cg_buf_putf(why, "the request digest cannot be computed for application "
+		    "%.64s in account %.16s, region %.32s: %s", f.req.app_name, account, region,
+		    cg_strerror(r));
 		goto out;
 	}
 	kind = FILING_OK;

@@ -4,17 +4,18 @@
  *   {"operation": S, "input": {...}, "region": S?, "reason": S?}
  *
  * Nothing else is accepted: no member can name the caller.  filing_parse()
- * also parses the kinesisanalyticsv2 request in "input" for its operation
- * (ops_parse_request) and computes its RFC 8785 digest, so a filing that
- * returns 0 is one the gate can decide.  Functions follow cg_err.h.
+ * also reads the kinesisanalyticsv2 request in "input" for its operation
+ * (ops_read_request) and computes its request digest (v1, ops_read.h) for
+ * the gate's region and account, so a filing that returns 0 is one the
+ * gate can decide.  Functions follow cg_err.h.
  */
 #ifndef CMKGATE_FILING_H
 #define CMKGATE_FILING_H
 
 #include <stddef.h>
 
-#include "jcs.h"
 #include "ops.h"
+#include "ops_read.h"
 
 struct json_object;
 
@@ -37,15 +38,16 @@ struct filing {
 	const char		*region;	/* NULL: not given */
 	const char		*reason;	/* NULL: not given */
 	struct op_request	 req;
-	char			 digest[2 * JCS_DIGEST_LEN + 1];
+	char			 digest[OPS_DIGEST_HEX];	/* v1: ops_request_digest() */
 };
 
 /*
- * Parses len bytes.  On failure *ret_kind says which kind of error (for
+ * Parses len bytes, for a gate serving region in account (the request
+ * digest binds both).  On failure *ret_kind says which kind of error (for
  * the HTTP answer) and why says what, in words; ret is untouched.
  */
-int filing_parse(const char *data, size_t len, struct filing *ret,
-    enum filing_error *ret_kind, struct cg_buf *why);
+int filing_parse(const char *data, size_t len, const char *region, const char *account,
+    struct filing *ret, enum filing_error *ret_kind, struct cg_buf *why);
 void filing_clear(struct filing *f);
 
 #endif

@@ -28,6 +28,7 @@
 #include "filing.h"
 #include "jcs.h"
 #include "lifecycle.h"
+#include "ops_read.h"
 #include "store.h"
 
 #define LC_WHY_MAX	16384
@@ -279,6 +280,7 @@ request_json(struct lifecycle *lc, const struct store_request *sr, bool full)
 	cg_jb_str(&b, o, "region", sr->region);
 	cg_jb_str(&b, o, "reason", sr->reason);
 	cg_jb_str(&b, o, "request_digest", sr->digest);
+	cg_jb_int(&b, o, "request_digest_version", (int64_t)sr->digest_version);
 	cg_jb_int(&b, o, "created_ms", sr->created_ms);
 	cg_jb_int(&b, o, "updated_ms", sr->updated_ms);
 	cg_jb_int(&b, o, "expires_ms", sr->expires_ms);
@@ -363,7 +365,8 @@ file_undecided(struct lifecycle *lc, const struct lc_caller *c,
 	cg_utf8_scrub(reason);
 	atomic_fetch_add(&lc->undecided, 1);
 	who_of(c, op->name, NULL, &who);
-	r = audit_entry_undecided(&who, f->operation, f->digest, reason, &fields);
+	r = audit_entry_undecided(&who, f->operation, f->digest, OPS_DIGEST_VERSION, reason,
+	    &fields);
 	pthread_mutex_lock(&lc->write_lock);
 	r = lc_append(lc, AUDIT_EV_UNDECIDED, fields, r);
 	pthread_mutex_unlock(&lc->write_lock);
@@ -403,7 +406,7 @@ lifecycle_file(struct lifecycle *lc, const struct lc_caller *c, const struct con
 		refuse(res, LC_BAD_REQUEST, "bad-json", "the body is empty");
 		goto out;
 	}
-	if (filing_parse(body, len, &f, &kind, why) < 0) {
+	if (filing_parse(body, len, lc->p.region, lc->p.account, &f, &kind, why) < 0) {
 		(void)cg_buf_cstr(why, &msg);
 		refuse(res, LC_BAD_REQUEST, filing_codes[kind], "%s", msg);
 		goto out;
@@ -428,6 +431,7 @@ lifecycle_file(struct lifecycle *lc, const struct lc_caller *c, const struct con
 	sr.region = (char *)(uintptr_t)lc->p.region;
 	sr.reason = (char *)(uintptr_t)(f.reason != NULL ? f.reason : "");
 	sr.digest = f.digest;
+	sr.digest_version = OPS_DIGEST_VERSION;
 	sr.created_ms = now_ms;
 	sr.updated_ms = now_ms;
 	sr.expires_ms = now_ms + (int64_t)lc->p.config->request_ttl_seconds * 1000;
@@ -451,6 +455,7 @@ lifecycle_file(struct lifecycle *lc, const struct lc_caller *c, const struct con
 	filed.decision = store_state_name(sr.state);
 	filed.operation = sr.operation;
 	filed.digest = sr.digest;
+	filed.digest_version = sr.digest_version;
 	filed.region = sr.region;
 	filed.reason = sr.reason;
 	filed.record = record;
@@ -671,7 +676,7 @@ lifecycle_new(const struct lc_parts *parts, struct lifecycle **ret_lc)
 
 	ENSURE(parts != NULL && ret_lc != NULL && parts->config != NULL &&
 	    parts->store != NULL && parts->audit != NULL && parts->region != NULL &&
-	    parts->gather != NULL, CG_ERR_INVALID_ARG);
+	    parts->account != NULL && parts->gather != NULL, CG_ERR_INVALID_ARG);
 	ENSURE((lc = calloc(1, sizeof(*lc))) != NULL, CG_ERR_NOMEM);
 	lc->p = *parts;
 	ENSURE(pthread_mutex_init(&lc->write_lock, NULL) == 0, CG_ERR_NOMEM);

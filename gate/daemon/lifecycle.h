@@ -93,6 +93,7 @@ struct lc_parts {
 	struct store		*store;
 	struct audit		*audit;
 	const char		*region;	/* the region this gate serves */
+	const char		*account;	/* the gate's own account (12 digits) */
 	lc_gather_fn		 gather;
 	void			*gather_ctx;
 };

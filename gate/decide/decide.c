@@ -19,6 +19,7 @@
 #include "jcs.h"
 #include "ops.h"
 #include "ops_check.h"
+#include "ops_read.h"
 #include "policy.h"
 #include "policy_cache.h"
 #include "rules.h"
@@ -495,6 +496,7 @@ build_record(const struct op_request *req, const char *digest, const struct deci
 	if (f->world.app_exists)
 		ADD(o, "application_arn", json_object_new_string(f->world.app_arn));
 	ADD(o, "request_digest", json_object_new_string(digest));
+	ADD(o, "request_digest_version", json_object_new_int(OPS_DIGEST_VERSION));
 	if (who->operator_name != NULL)
 		ADD(o, "operator", json_object_new_string(who->operator_name));
 	ADD(o, "principal", json_object_new_string(who->principal));

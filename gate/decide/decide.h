@@ -91,7 +91,8 @@ struct decide_who {
  * yet: the approvals module answers PENDING whenever it needs any.
  *
  * *ret_record is a new JSON object: operation, application, request
- * digest, operator, principal, outcome, keys involved (arn, role, why,
+ * digest (as given: the caller computes it, ops_request_digest()) and its
+ * version, operator, principal, outcome, keys involved (arn, role, why,
  * state), key change, refusals, warnings, each check with its result and
  * reason, the rule stack's verdict step by step, and what is still needed.
  */

@@ -252,6 +252,8 @@ store_request_check(const struct store_request *req, struct cg_buf *why)
 		bad = "the reason must be set (\"\" when none)";
 	else if (!digest_ok(req->digest))
 		bad = "the digest must be 64 lowercase hex digits";
+	else if (req->digest_version > STORE_DIGEST_VERSION_MAX)
+		bad = "the digest version is not one this build knows";
 	else if (req->created_ms < 0 || req->expires_ms < req->created_ms)
 		bad = "the times must be >= 0 and expires_ms not before created_ms";
 	if (bad != NULL) {

@@ -46,6 +46,7 @@ struct store;
 #define STORE_ID_SIZE		(STORE_ID_LEN + 1)
 #define STORE_TEXT_MAX		(1024 * 1024)	/* bytes of input or record */
 #define STORE_LIST_MAX		1000		/* requests one store_list returns at most */
+#define STORE_DIGEST_VERSION_MAX	1	/* the newest request digest version */
 
 enum store_state {
 	STORE_PENDING = 1,	/* waiting for approvals */
@@ -75,7 +76,9 @@ struct store_request {
 	char			*principal;	/* the IAM principal that was checked */
 	char			*region;
 	char			*reason;	/* the requester's reason; "" when none */
-	char			*digest;	/* hex SHA-256 of the RFC 8785 form of input */
+	char			*digest;	/* the request digest, hex (docs/request-digest.md) */
+	unsigned		 digest_version;	/* 1: ops_request_digest(); 0: stored
+						   before v1, SHA-256 of input's RFC 8785 form */
 	char			*input;		/* the request JSON, RFC 8785 form */
 	char			*record;	/* the decision record (JSON object text) */
 	int64_t			 created_ms;	/* Unix time in milliseconds */

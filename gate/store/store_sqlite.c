@@ -83,21 +83,28 @@ static const char *const migrations[] = {
 	"  PRIMARY KEY (request_id, seq)"
 	") WITHOUT ROWID;"
 	"PRAGMA application_id = " STRINGIFY(APPLICATION_ID) ";",
+	/*
+	 * 2: which request digest a request carries.  Requests stored before
+	 * are version 0: SHA-256 of the RFC 8785 form of the input alone
+	 * (docs/request-digest.md).
+	 */
+	"ALTER TABLE requests ADD COLUMN digest_version INTEGER NOT NULL DEFAULT 0 "
+	"CHECK (digest_version IN (0, 1));",
 };
 
 #define REQUEST_COLUMNS							\
 	"id, state, operation, operator_name, principal, region, reason, "	\
-	"digest, input, record, created_ms, updated_ms, expires_ms, version"
+	"digest, input, record, created_ms, updated_ms, expires_ms, version, digest_version"
 enum {
 	COL_ID, COL_STATE, COL_OPERATION, COL_OPERATOR_NAME, COL_PRINCIPAL, COL_REGION,
 	COL_REASON, COL_DIGEST, COL_INPUT, COL_RECORD, COL_CREATED, COL_UPDATED,
-	COL_EXPIRES, COL_VERSION,
+	COL_EXPIRES, COL_VERSION, COL_DIGEST_VERSION,
 };
 
 /* updated_ms starts as created_ms (?11 twice), version as 1 */
 static const char sql_insert_request[] =
 	"INSERT INTO requests (" REQUEST_COLUMNS ") "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, 1)";
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12, 1, ?13)";
 /* The event's seq is the request's version after the change it records. */
 static const char sql_insert_event[] =
 	"INSERT INTO events (request_id, seq, from_state, to_state, at_ms, note) "
@@ -481,6 +488,8 @@ row_request(sqlite3_stmt *stmt, struct store_request **ret_req, struct cg_buf *w
 	GUARD(column_int(stmt, COL_EXPIRES, INT64_MIN, INT64_MAX, &req->expires_ms, why));
 	GUARD(column_int(stmt, COL_VERSION, 1, UINT32_MAX, &v, why));
 	req->version = (uint32_t)v;
+	GUARD(column_int(stmt, COL_DIGEST_VERSION, 0, STORE_DIGEST_VERSION_MAX, &v, why));
+	req->digest_version = (unsigned)v;
 	*ret_req = req;
 	req = NULL;
 	r = 0;
@@ -591,6 +600,7 @@ sq_create(void *impl, const struct store_request *req, const char *note, struct 
 	GUARD(bind_text(st, stmt, 10, req->record, why));
 	GUARD(bind_int(st, stmt, 11, req->created_ms, why));
 	GUARD(bind_int(st, stmt, 12, req->expires_ms, why));
+	GUARD(bind_int(st, stmt, 13, (int64_t)req->digest_version, why));
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
 		cg_buf_putf(why, "store: create: request %s exists already", req->id);

@@ -98,7 +98,8 @@ one_filing(struct run *run, double *ret_us)
 	memset(&f, 0, sizeof(f));
 	cg_buf_reset(run->why);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	GUARD(filing_parse(run->gate->body, run->gate->body_len, &f, &kind, run->why));
+	GUARD(filing_parse(run->gate->body, run->gate->body_len, BENCH_GATE_REGION, BENCH_GATE_ACCOUNT, &f,
+	    &kind, run->why));
 	GUARD(bench_gate_decide(run->gate, &f, &outcome, &record, run->why));
 	text = json_object_to_json_string_length(record, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
@@ -154,7 +155,8 @@ measure(struct run *run)
 	int r = CG_ERR_INTERNAL;
 
 	memset(&f, 0, sizeof(f));
-	GUARD(filing_parse(run->gate->body, run->gate->body_len, &f, &kind, run->why));
+	GUARD(filing_parse(run->gate->body, run->gate->body_len, BENCH_GATE_REGION, BENCH_GATE_ACCOUNT, &f,
+	    &kind, run->why));
 	warmup = run->iterations / 10 < WARMUP_MAX ? run->iterations / 10 : WARMUP_MAX;
 	for (i = -warmup; i < run->iterations; i++) {
 		if (run->what == MEASURE_FILING)

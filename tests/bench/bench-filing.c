@@ -170,7 +170,8 @@ decision_make(const struct bench_gate *g, struct decision *ret, struct cg_buf *w
 	int r = CG_ERR_INTERNAL;
 
 	memset(&d, 0, sizeof(d));
-	GUARD(filing_parse(g->body, g->body_len, &d.f, &kind, why));
+	GUARD(filing_parse(g->body, g->body_len, BENCH_GATE_REGION, BENCH_GATE_ACCOUNT, &d.f, &kind,
+	    why));
 	GUARD(bench_gate_decide(g, &d.f, &outcome, &d.record, why));
 	GUARD(bench_gate_expect(outcome, d.record, &nchecks, why));
 	GUARD(jcs_text(d.f.input, STORE_TEXT_MAX, &d.input));
@@ -641,6 +642,7 @@ bench(const struct options *o)
 	parts.store = sh.store;
 	parts.audit = sh.audit;
 	parts.region = BENCH_GATE_REGION;
+	parts.account = BENCH_GATE_ACCOUNT;
 	parts.gather = bench_gate_gather;
 	parts.gather_ctx = &gate;
 	GUARD(lifecycle_new(&parts, &sh.lc));

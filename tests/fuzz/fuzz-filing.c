@@ -1,6 +1,6 @@
 /*
- * Fuzz target: the body of POST /v1/requests (gate/filing.c), with the
- * kinesisanalyticsv2 request inside it and its canonical digest.  On
+ * Fuzz target: the body of POST /v1/requests (gate/daemon/filing.c), with the
+ * kinesisanalyticsv2 request inside it and its request digest.  On
  * success the filing must hold what the gate needs (an operation, an
  * input object, a 64-digit digest, the same digest when computed again);
  * on failure the output must be untouched and the reason non-empty.
@@ -16,6 +16,9 @@
 #include "filing.h"
 #include "ops.h"
 
+#define REGION	"eu-west-1"
+#define ACCOUNT	"111111111111"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -30,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cg_buf_new(1 << 16, &why) < 0)
 		abort();
 	memset(&f, 0xA5, sizeof(f));
-	r = filing_parse((const char *)data, size, &f, &kind, why);
+	r = filing_parse((const char *)data, size, REGION, ACCOUNT, &f, &kind, why);
 	if (r == CG_ERR_NOMEM)
 		goto done;
 	if (r < 0) {
@@ -50,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	/* the same bytes give the same digest */
 	cg_buf_reset(why);
-	if (filing_parse((const char *)data, size, &again, &kind, why) == 0) {
+	if (filing_parse((const char *)data, size, REGION, ACCOUNT, &again, &kind, why) == 0) {
 		if (strcmp(again.digest, f.digest) != 0)
 			abort();
 		filing_clear(&again);

@@ -17,7 +17,7 @@ fi
 # shellcheck disable=SC1091
 . "$dir/endpoint.env"
 PYTHONPATH="$top/tests/integration" python3 - "$build" "$top" "$dir" <<'PY'
-import json, os, shutil, subprocess, sys, time
+import hashlib, json, os, shutil, subprocess, sys, time
 from gatelib import Gate, call, raw
 
 build, top, d = sys.argv[1:4]
@@ -110,6 +110,23 @@ check("a snapshot with the keys unchanged is approved on the checks alone",
       and a["record"]["needs"] == [] and not any(k["changes"] for k in a["record"]["keys"]),
       [rc, a, err])
 if a: ids["snap"] = a["id"]
+
+# the request digest (v1, docs/request-digest.md), computed here independently:
+# SHA-256 of the domain line and the RFC 8785 form (for these ASCII strings,
+# json.dumps with sorted keys and no spaces) of what the request asks
+def digest_v1(op, app, inp):
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    o = {"account": account, "application": "arn:aws:kinesisanalytics:%s:%s:application/%s"
+         % (region, account, app), "input": inp, "operation": op, "region": region}
+    text = json.dumps(o, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(b"cmkgate-request-digest-v1\n" + text.encode()).hexdigest()
+
+snap_in = {"ApplicationName": "ledger-cmk", "SnapshotName": "before-change"}
+check("the record's request digest is v1 over the operation, account, region, application "
+      "and input", a is not None and a["request_digest_version"] == 1
+      and a["record"]["request_digest_version"] == 1
+      and a["request_digest"] == digest_v1("CreateApplicationSnapshot", "ledger-cmk", snap_in)
+      and a["record"]["request_digest"] == a["request_digest"], [a])
 
 # a CMK on FLINK-1_18 is denied
 rc, a, err = request("UpdateApplication", update("legacy-118", {
@@ -267,6 +284,16 @@ check("the last audit entry is a signed checkpoint", gate.audit_entries()[-1]["e
 gate.start()
 rc, out, err = gate.cli("status", ids.get("snap", "r-0"), "--json")
 check("a request survives a restart", rc == 0 and json.loads(out)["state"] == "approved", [rc, out, err])
+
+# the digest binds the operation: one input, two operations, two digests
+rc1, a1, _ = request("StopApplication", {"ApplicationName": "ledger-cmk"})
+rc2, a2, _ = request("StartApplication", {"ApplicationName": "ledger-cmk"})
+check("StartApplication and StopApplication with the same input have different digests",
+      a1 is not None and a2 is not None and a1["request_digest"] != a2["request_digest"]
+      and a1["request_digest"] == digest_v1("StopApplication", "ledger-cmk",
+                                            {"ApplicationName": "ledger-cmk"})
+      and a2["request_digest"] == digest_v1("StartApplication", "ledger-cmk",
+                                            {"ApplicationName": "ledger-cmk"}), [a1, a2])
 
 # expiry: a pending request past its deadline becomes expired, audited.  The
 # deadline is moved into the past in the store by hand (the shortest TTL the

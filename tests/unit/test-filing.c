@@ -12,6 +12,9 @@
 #include "filing.h"
 #include "ops.h"
 
+#define REGION	"eu-west-1"
+#define ACCOUNT	"111111111111"
+
 static struct cg_buf *why;
 
 static int
@@ -49,7 +52,7 @@ refused(const char *text, size_t len, enum filing_error want_kind, const char *w
 
 	cg_buf_reset(why);
 	memset(&f, 0xA5, sizeof(f));
-	assert_true(filing_parse(text, len, &f, &kind, why) < 0);
+	assert_true(filing_parse(text, len, REGION, ACCOUNT, &f, &kind, why) < 0);
 	if (kind != want_kind || strstr(message(), want) == NULL)
 		fail_msg("%.*s: kind %d \"%s\", want %d \"%s\"", (int)len, text, kind, message(),
 		    want_kind, want);
@@ -69,7 +72,7 @@ test_accepts_a_filing(void **state)
 	enum filing_error kind = FILING_BAD_JSON;
 
 	(void)state;
-	assert_int_equal(filing_parse(text, strlen(text), &f, &kind, why), 0);
+	assert_int_equal(filing_parse(text, strlen(text), REGION, ACCOUNT, &f, &kind, why), 0);
 	assert_int_equal(kind, FILING_OK);
 	assert_string_equal(f.operation, "StopApplication");
 	assert_int_equal(f.req.op, OP_STOP_APPLICATION);
@@ -79,7 +82,7 @@ test_accepts_a_filing(void **state)
 	/* the digest is of the input in canonical form: member order and spacing do not count */
 	text = "{\"input\":{\"Force\":false,\"ApplicationName\":\"orders\"},"
 	    "\"operation\":\"StopApplication\"}";
-	assert_int_equal(filing_parse(text, strlen(text), &g, &kind, why), 0);
+	assert_int_equal(filing_parse(text, strlen(text), REGION, ACCOUNT, &g, &kind, why), 0);
 	assert_string_equal(g.digest, f.digest);
 	assert_null(g.region);
 	assert_null(g.reason);
@@ -148,12 +151,85 @@ test_refuses_every_shape(void **state)
 	    "\"CurrentApplicationVersionId\": 18014398509481985}}", FILING_BAD_INPUT, "");
 }
 
+/* The digest of one filing for the gate of region in account. */
+static void
+digest_of(const char *text, const char *region, const char *account, char out[OPS_DIGEST_HEX])
+{
+	struct filing f;
+	enum filing_error kind = FILING_OK;
+
+	cg_buf_reset(why);
+	assert_int_equal(filing_parse(text, strlen(text), region, account, &f, &kind, why), 0);
+	memcpy(out, f.digest, OPS_DIGEST_HEX);
+	filing_clear(&f);
+}
+
+/*
+ * The request digest binds the operation, the region, the account and the
+ * application as well as the input (docs/request-digest.md); the expected
+ * values were computed outside the gate: SHA-256 of the domain line and
+ * Python's json.dumps(sort_keys=True, separators=(",", ":")) of the object,
+ * which is its RFC 8785 form for these ASCII strings.
+ */
+static void
+test_digest_binds_the_request(void **state)
+{
+	char stop[OPS_DIGEST_HEX], start[OPS_DIGEST_HEX], other[OPS_DIGEST_HEX];
+
+	(void)state;
+	digest_of("{\"operation\": \"StopApplication\", \"input\": "
+	    "{\"ApplicationName\": \"orders\"}}", REGION, ACCOUNT, stop);
+	assert_string_equal(stop,
+	    "117fc89522e8b70c03b37f3b6693e51ad0b1eb2fbd54a23191d4be9a73c48c3e");
+	digest_of("{\"operation\": \"StartApplication\", \"input\": "
+	    "{\"ApplicationName\": \"orders\"}}", REGION, ACCOUNT, start);
+	assert_string_equal(start,
+	    "474accad4eb64c4c77f155e3d92c84709354178d03fb5f0a3d6ea51d97150454");
+	/* another region, account or application: another digest */
+	digest_of("{\"operation\": \"StopApplication\", \"input\": "
+	    "{\"ApplicationName\": \"orders\"}}", "eu-central-1", ACCOUNT, other);
+	assert_string_not_equal(other, stop);
+	digest_of("{\"operation\": \"StopApplication\", \"input\": "
+	    "{\"ApplicationName\": \"orders\"}}", REGION, "222222222222", other);
+	assert_string_not_equal(other, stop);
+	digest_of("{\"operation\": \"StopApplication\", \"input\": "
+	    "{\"ApplicationName\": \"orders2\"}}", REGION, ACCOUNT, other);
+	assert_string_not_equal(other, stop);
+	/* any member of the input counts */
+	digest_of("{\"operation\": \"StopApplication\", \"input\": "
+	    "{\"ApplicationName\": \"orders\", \"Force\": false}}", REGION, ACCOUNT, other);
+	assert_string_not_equal(other, stop);
+	/* the reason does not: it is not part of what AWS is asked to do */
+	digest_of("{\"operation\": \"StopApplication\", \"reason\": \"CHG-2\", \"input\": "
+	    "{\"ApplicationName\": \"orders\"}}", REGION, ACCOUNT, other);
+	assert_string_equal(other, stop);
+}
+
+static void
+test_digest_refuses_a_bad_gate(void **state)
+{
+	const char *text = "{\"operation\": \"StopApplication\", \"input\": "
+	    "{\"ApplicationName\": \"orders\"}}";
+	struct filing f;
+	enum filing_error kind = FILING_OK;
+
+	(void)state;
+	cg_buf_reset(why);
+	assert_true(filing_parse(text, strlen(text), REGION, "1234", &f, &kind, why) < 0);
+	assert_int_equal(kind, FILING_BAD_INPUT);
+	assert_non_null(strstr(message(), "request digest cannot be computed"));
+	cg_buf_reset(why);
+	assert_true(filing_parse(text, strlen(text), "EU WEST", ACCOUNT, &f, &kind, why) < 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_accepts_a_filing),
 		cmocka_unit_test(test_refuses_every_shape),
+		cmocka_unit_test(test_digest_binds_the_request),
+		cmocka_unit_test(test_digest_refuses_a_bad_gate),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

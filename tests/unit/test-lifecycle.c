@@ -201,6 +201,7 @@ setup(void **state)
 	parts.store = fx->store;
 	parts.audit = fx->audit;
 	parts.region = BENCH_GATE_REGION;
+	parts.account = BENCH_GATE_ACCOUNT;
 	parts.gather = gather;
 	parts.gather_ctx = fx;
 	assert_int_equal(lifecycle_new(&parts, &fx->lc), 0);
@@ -795,6 +796,7 @@ test_new_refuses_missing_parts(void **state)
 	parts.store = fx->store;
 	parts.audit = fx->audit;
 	parts.region = BENCH_GATE_REGION;
+	parts.account = BENCH_GATE_ACCOUNT;
 	assert_int_equal(lifecycle_new(&parts, &lc), CG_ERR_INVALID_ARG);	/* no gather */
 	assert_null(lc);
 	lifecycle_free(NULL);

@@ -370,6 +370,43 @@ test_reopen_keeps_data(void **state)
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), store_schema_version());
 }
 
+/*
+ * A store written before request digests had versions (schema 1): it is
+ * migrated, its requests read as digest version 0, new ones keep theirs.
+ */
+static void
+test_digest_version_migration(void **state)
+{
+	struct fixture *fx = *state;
+	struct store_request req, *r;
+	char old[STORE_ID_SIZE];
+
+	add(fx, STORE_PENDING, 1000, 9000, f_alice, old);
+	store_close(fx->s);
+	fx->s = NULL;
+	raw_exec(fx->path, "ALTER TABLE requests DROP COLUMN digest_version; "
+	    "PRAGMA user_version = 1;", NULL);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM pragma_table_info('requests') "
+	    "WHERE name = 'digest_version'"), 0);
+	assert_int_equal(store_open_sqlite(fx->path, &fx->s, fx->why), 0);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), store_schema_version());
+	r = get(fx, old);
+	assert_int_equal(r->digest_version, 0);
+	store_request_free(r);
+	req_fill(&req, STORE_PENDING, 2000);
+	req.digest_version = 1;
+	assert_int_equal(store_create(fx->s, &req, "created", fx->why), 0);
+	r = get(fx, req.id);
+	assert_int_equal(r->digest_version, 1);
+	store_request_free(r);
+	/* a version this build does not know is refused before anything is written */
+	req_fill(&req, STORE_PENDING, 3000);
+	req.digest_version = STORE_DIGEST_VERSION_MAX + 1;
+	assert_int_equal(store_create(fx->s, &req, "created", fx->why), CG_ERR_INVALID_ARG);
+	assert_why(fx, "digest version");
+	assert_int_equal(store_check(fx->s, fx->why), 0);
+}
+
 static void
 test_newer_schema_refused(void **state)
 {
@@ -1178,7 +1215,7 @@ test_check_finds_damage(void **state)
 	/* a request with no history at all */
 	raw_exec(fx->path, "INSERT INTO requests SELECT ?1, state, operation, operator_name, "
 	    "principal, region, reason, digest, input, record, created_ms, updated_ms, "
-	    "expires_ms, version FROM requests LIMIT 1", lone);
+	    "expires_ms, version, digest_version FROM requests LIMIT 1", lone);
 	assert_check_fails(fx, "has no history");
 	{
 		struct store_event *ev = NULL;
@@ -1245,6 +1282,7 @@ main(void)
 		cmocka_unit_test(test_null_frees),
 		cmocka_unit_test_setup_teardown(test_open_fresh, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_digest_version_migration, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreign_database_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
